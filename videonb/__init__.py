@@ -1,0 +1,74 @@
+"""videonb: video generation and video understanding inside Jupyter notebooks.
+
+Quick start (no key, no network)::
+
+    import videonb
+    v = videonb.Video("clip.mp4")      # a path, URL, bytes or numpy frames
+    v                                   # an inline player
+    v.frames(n=12)                      # a frame grid with exact timestamps
+    v.moments()                         # cuts, fades, dissolves, motion peaks
+    videonb.report(v)                   # player + frame grid + clickable timeline
+
+Importing this package is cheap: PyAV, NumPy and OpenCV load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .errors import VideonbError
+
+__version__ = "0.1.0"
+
+# name -> module that defines it; resolved lazily by __getattr__ (keeps `import videonb` light).
+_LAZY = {
+    "Video": "videonb.media.video",
+    "VideoInfo": "videonb.media.probe",
+    "probe": "videonb.media.probe",
+    "Frames": "videonb.media.sampling",
+    "sample_frames": "videonb.media.sampling",
+    "iter_frames": "videonb.media.sampling",
+    "KeyMoment": "videonb.types",
+    "Shot": "videonb.types",
+    "Moments": "videonb.media.moments",
+    "detect": "videonb.media.moments",
+    "detect_moments": "videonb.media.moments",
+    "encode_video": "videonb.media.encode",
+    "browser_preview": "videonb.media.encode",
+    "Player": "videonb.display",
+    "FrameGrid": "videonb.display",
+    "Timeline": "videonb.display",
+    "Report": "videonb.display",
+    "report": "videonb.display",
+    "show": "videonb.display",
+    "errors": "videonb.errors",
+    "config": "videonb.config",
+}
+
+__all__ = ["VideonbError", "__version__", *sorted(_LAZY)]
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from . import config, errors
+    from .display import FrameGrid, Player, Report, Timeline, report, show
+    from .media.encode import browser_preview, encode_video
+    from .media.moments import Moments, detect, detect_moments
+    from .media.probe import VideoInfo, probe
+    from .media.sampling import Frames, iter_frames, sample_frames
+    from .media.video import Video
+    from .types import KeyMoment, Shot
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'videonb' has no attribute {name!r}")
+    import importlib
+
+    module = importlib.import_module(module_name)
+    value = module if module_name.endswith("." + name) else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

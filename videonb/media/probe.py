@@ -1,0 +1,371 @@
+"""Probe a video file: what it is, how long, how big, how it is encoded.
+
+``probe(path)`` opens the file with PyAV (FFmpeg), reads the container and
+stream headers and the packet index, and decodes the first frame (to learn the
+display rotation and to prove the stream really decodes).  Every way a file can
+fail to be a usable video is turned into a :class:`~videonb.errors.VideonbError`
+subclass whose message names the fix.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from ..errors import (
+    CorruptVideoError,
+    EmptyVideoError,
+    InvalidDimensionsError,
+    NotAFileError,
+    NotAVideoError,
+    NoVideoStreamError,
+    UnsupportedCodecError,
+    VideoNotFoundError,
+)
+
+__all__ = ["VideoInfo", "probe", "open_container", "BROWSER_CODECS", "MAX_DIMENSION"]
+
+#: Video codecs that Chromium, Firefox and Safari-class browsers decode without
+#: hardware help (HEVC and MPEG-4 Part 2 do not play in Chromium).
+BROWSER_CODECS = frozenset({"h264", "vp8", "vp9", "av1"})
+#: Containers browsers open in a ``<video>`` element.
+BROWSER_CONTAINERS = frozenset({"mp4", "mov", "webm", "matroska"})
+#: Largest width or height accepted (8K is 7680; anything above 16384 is absurd).
+MAX_DIMENSION = 16384
+
+_IMAGE_FORMATS = {
+    "image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "tiff_pipe", "gif",
+    "gif_pipe", "ppm_pipe", "pgm_pipe", "psd_pipe", "svg_pipe", "jpegls_pipe", "j2k_pipe",
+    "qoi_pipe", "pam_pipe", "dpx_pipe", "exr_pipe", "avif", "heif",
+}
+_MAGIC_IMAGE = {
+    b"\x89PNG": "PNG image",
+    b"\xff\xd8\xff": "JPEG image",
+    b"GIF8": "GIF image",
+    b"BM": "BMP image",
+}
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What :func:`probe` learned about a video file.
+
+    Times are in seconds (float) and relative to the start of the file's
+    timeline (``start_time`` is subtracted), so ``0.0`` is the first frame.
+    ``width``/``height`` are the *displayed* size, after rotation metadata;
+    ``stored_width``/``stored_height`` are what the codec holds.
+    """
+
+    path: Path
+    duration: float
+    fps: Fraction
+    frame_count: int
+    frame_count_exact: bool
+    width: int
+    height: int
+    stored_width: int
+    stored_height: int
+    rotation: int
+    sample_aspect_ratio: Fraction
+    codec: str
+    pix_fmt: str
+    profile: str | None
+    container: str
+    has_audio: bool
+    audio_codec: str | None
+    is_vfr: bool
+    keyframe_times: tuple[float, ...]
+    start_time: float
+    size_bytes: int
+    bit_rate: int | None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def display_aspect_ratio(self) -> float:
+        """Width / height as the video should be shown (rotation and SAR applied)."""
+        sar = self.sample_aspect_ratio or Fraction(1)
+        if self.rotation % 180:
+            return float(self.width / (self.height * sar))
+        return float(self.width * sar / self.height)
+
+    @property
+    def browser_playable(self) -> bool:
+        """True if a browser ``<video>`` can play this file as it is."""
+        container_ok = any(c in self.container for c in BROWSER_CONTAINERS)
+        pix_ok = self.codec != "h264" or self.pix_fmt in ("yuv420p", "yuvj420p")
+        return self.codec in BROWSER_CODECS and container_ok and pix_ok
+
+    @property
+    def gop_seconds(self) -> float | None:
+        """Median distance between keyframes, in seconds (None if one keyframe)."""
+        k = self.keyframe_times
+        if len(k) < 2:
+            return None
+        gaps = sorted(b - a for a, b in zip(k, k[1:]))
+        return gaps[len(gaps) // 2]
+
+    def summary(self) -> str:
+        """One human-readable line, e.g. ``1280×720 h264 25 fps 5.28 s``."""
+        fps = f"{float(self.fps):.3g} fps" + (" (VFR)" if self.is_vfr else "")
+        parts = [f"{self.width}×{self.height}", self.codec, fps, f"{self.duration:.2f} s",
+                 f"{self.frame_count} frames" + ("" if self.frame_count_exact else " (est.)")]
+        if self.rotation:
+            parts.append(f"rotated {self.rotation}°")
+        if self.sample_aspect_ratio not in (0, 1):
+            parts.append(f"SAR {self.sample_aspect_ratio}")
+        parts.append("audio " + (self.audio_codec or "yes") if self.has_audio else "no audio")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return f"{self.path.name}: {self.summary()}"
+
+
+def _check_path(path: str | os.PathLike[str]) -> Path:
+    p = Path(path).expanduser()
+    if not p.exists():
+        hint = ""
+        parent = p.parent if str(p.parent) else Path(".")
+        if parent.is_dir():
+            near = sorted(x.name for x in parent.iterdir() if x.suffix.lower() in (
+                ".mp4", ".mov", ".webm", ".mkv", ".avi", ".m4v"))[:5]
+            if near:
+                hint = f" Videos in {parent}: {', '.join(near)}."
+        raise VideoNotFoundError(
+            f"No such file: '{p}'. Check the path (it is relative to the current "
+            f"directory, {Path.cwd()}).{hint}")
+    if p.is_dir():
+        raise NotAFileError(
+            f"'{p}' is a directory, not a video file. Pass the path of a file inside it.")
+    size = p.stat().st_size
+    if size == 0:
+        raise EmptyVideoError(
+            f"'{p}' is empty (0 bytes). The download or render that made it probably "
+            f"failed; make the file again.")
+    return p
+
+
+def _sniff(p: Path) -> str | None:
+    with open(p, "rb") as fh:
+        head = fh.read(16)
+    for magic, kind in _MAGIC_IMAGE.items():
+        if head.startswith(magic):
+            return kind
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WebP image"
+    return None
+
+
+def _looks_like_video_container(p: Path) -> bool:
+    with open(p, "rb") as fh:
+        head = fh.read(12)
+    return (head[4:8] in (b"ftyp", b"moov", b"mdat", b"free", b"wide")
+            or head.startswith(b"\x1a\x45\xdf\xa3")  # EBML (webm/mkv)
+            or head.startswith(b"RIFF"))
+
+
+def open_container(path: str | os.PathLike[str]) -> Any:
+    """Open ``path`` with PyAV, turning FFmpeg failures into videonb errors."""
+    import av
+
+    p = _check_path(path)
+    image_kind = _sniff(p)
+    if image_kind:
+        raise NotAVideoError(
+            f"'{p}' is a {image_kind}, not a video. To animate a still image use "
+            f"videonb.image_to_video(); to analyse a video pass a video file (mp4, webm, mov).")
+    try:
+        return av.open(str(p), metadata_errors="ignore")
+    except av.error.InvalidDataError as exc:
+        if _looks_like_video_container(p):
+            raise CorruptVideoError(
+                f"'{p}' looks like a video container but FFmpeg cannot read it ({exc.strerror}). "
+                f"It is probably truncated or damaged: download or export it again.") from None
+        raise NotAVideoError(
+            f"'{p}' is not a video file FFmpeg recognises ({exc.strerror}). Pass an mp4, "
+            f"webm, mov or mkv file.") from None
+    except av.error.FFmpegError as exc:
+        raise CorruptVideoError(
+            f"'{p}' could not be opened ({type(exc).__name__}: {exc.strerror}). Download or "
+            f"export it again.") from None
+
+
+def _video_stream(container: Any, p: Path) -> Any:
+    if container.format.name in _IMAGE_FORMATS or container.format.name.endswith("_pipe"):
+        raise NotAVideoError(
+            f"'{p}' is a still image ({container.format.name}), not a video. Use "
+            f"videonb.image_to_video() to animate an image.")
+    if not container.streams.video:
+        if container.streams.audio:
+            raise NoVideoStreamError(
+                f"'{p}' has only audio ({container.streams.audio[0].codec_context.name}), no "
+                f"video stream. Pass a file with a picture.")
+        raise NoVideoStreamError(f"'{p}' holds no video stream. Pass a video file.")
+    stream = container.streams.video[0]
+    # Prefer a real video stream over an attached cover picture.
+    for s in container.streams.video:
+        if not (s.disposition & getattr(s.disposition, "attached_pic", 1 << 10)):
+            stream = s
+            break
+    return stream
+
+
+def _check_dims(w: int, h: int, p: Path) -> None:
+    if w <= 0 or h <= 0 or w > MAX_DIMENSION or h > MAX_DIMENSION:
+        raise InvalidDimensionsError(
+            f"'{p}' declares a frame size of {w}×{h}, which is outside 1..{MAX_DIMENSION} "
+            f"pixels. The file is damaged or not a normal video; re-export it.")
+
+
+def first_frame(container: Any, stream: Any, p: Path, *, max_packets: int = 600) -> Any:
+    """Decode and return the first frame, or raise a clear error."""
+    import av
+
+    n_errors = 0
+    last_exc: Exception | None = None
+    for i, packet in enumerate(container.demux(stream)):
+        if i >= max_packets:
+            break
+        try:
+            for frame in packet.decode():
+                return frame
+        except av.error.FFmpegError as exc:
+            n_errors += 1
+            last_exc = exc
+            if n_errors > 50:
+                break
+    try:
+        for frame in stream.codec_context.decode(None):
+            return frame
+    except av.error.FFmpegError as exc:  # pragma: no cover - decoder flush failure
+        last_exc = exc
+    if last_exc is not None:
+        raise CorruptVideoError(
+            f"'{p}': no frame could be decoded ({last_exc}). The file is damaged or "
+            f"truncated; download or export it again.") from None
+    raise EmptyVideoError(
+        f"'{p}' has a video stream but no frames. The recording or render that made it "
+        f"probably stopped before writing a frame; make it again.")
+
+
+def probe(path: str | os.PathLike[str]) -> VideoInfo:
+    """Return a :class:`VideoInfo` for the video at ``path``.
+
+    >>> info = probe("clip.mp4")                         # doctest: +SKIP
+    >>> info.duration, info.fps, info.width, info.height # doctest: +SKIP
+    (5.28, Fraction(25, 1), 1280, 720)
+
+    Raises a :class:`~videonb.errors.VideonbError` subclass for missing,
+    empty, non-video, corrupt, audio-only, zero-frame and unsupported files.
+    """
+    import av
+
+    container = open_container(path)
+    p = Path(path).expanduser()
+    try:
+        stream = _video_stream(container, p)
+        cc = stream.codec_context
+        if cc is None or cc.codec is None:
+            raise UnsupportedCodecError(
+                f"'{p}' uses a video codec this FFmpeg build cannot decode. Convert it to "
+                f"H.264 first (e.g. `ffmpeg -i in -c:v libx264 -pix_fmt yuv420p out.mp4`).")
+        codec = cc.name
+        stored_w, stored_h = int(cc.width or stream.width or 0), int(cc.height or stream.height or 0)
+        _check_dims(stored_w, stored_h, p)
+        tb = stream.time_base or Fraction(1, 90000)
+        start_pts = stream.start_time if stream.start_time is not None else 0
+        start_time = float(start_pts * tb)
+
+        # --- packet index (MP4/MOV: every sample, without decoding) -------------
+        entries = []
+        try:
+            entries = [(e.timestamp, e.is_keyframe) for e in stream.index_entries]
+        except Exception:  # noqa: BLE001 - not all demuxers have an index
+            entries = []
+
+        try:
+            frame = first_frame(container, stream, p)
+        except av.error.FFmpegError as exc:  # pragma: no cover
+            raise CorruptVideoError(f"'{p}': {exc}") from None
+        if frame.width != stored_w or frame.height != stored_h:
+            stored_w, stored_h = frame.width, frame.height
+            _check_dims(stored_w, stored_h, p)
+        rotation = int(getattr(frame, "rotation", 0) or 0) % 360
+        if rotation > 180:
+            rotation -= 360
+        first_pts = frame.pts if frame.pts is not None else start_pts
+        pix_fmt = frame.format.name
+
+        # --- rates, VFR --------------------------------------------------------
+        avg = stream.average_rate or stream.guessed_rate or stream.base_rate
+        fps = Fraction(avg) if avg else Fraction(25)
+        is_vfr = False
+        dts_sorted: list[int] = []
+        if entries:
+            dts_sorted = sorted(ts for ts, _ in entries)
+            deltas = [b - a for a, b in zip(dts_sorted, dts_sorted[1:]) if b > a]
+            if deltas:
+                deltas.sort()
+                med = deltas[len(deltas) // 2]
+                # Tolerate rounding jitter of a tick or two (e.g. 1001/30000 in ms time bases).
+                tol = max(2, med * 0.02)
+                irregular = sum(1 for d in deltas if abs(d - med) > tol)
+                is_vfr = irregular > max(1, len(deltas) * 0.01)
+
+        # --- duration ----------------------------------------------------------
+        duration = 0.0
+        if stream.duration:
+            duration = float(stream.duration * tb)
+        elif container.duration:
+            duration = container.duration / 1_000_000 - max(0.0, start_time)
+        if entries and len(dts_sorted) > 1:
+            # Last sample time + one frame, relative to the first *displayed* pts.
+            frame_dur = dts_sorted[-1] - dts_sorted[-2]
+            by_index = float((dts_sorted[-1] + frame_dur - dts_sorted[0]) * tb)
+            if duration <= 0 or abs(by_index - duration) > 0.5:
+                duration = by_index if duration <= 0 else duration
+        if duration <= 0:
+            duration = float(stream.frames / fps) if stream.frames else 0.0
+
+        # --- frame count -------------------------------------------------------
+        if stream.frames:
+            frame_count, exact = int(stream.frames), True
+        elif entries:
+            frame_count, exact = len(entries), True
+        else:
+            frame_count, exact = max(1, round(duration * float(fps))), False
+
+        # --- keyframes (index timestamps are DTS; shift them to PTS) -----------
+        keyframes: tuple[float, ...] = ()
+        if entries:
+            shift = first_pts - dts_sorted[0]
+            keyframes = tuple(sorted(
+                max(0.0, float((ts + shift - first_pts) * tb)) for ts, k in entries if k))
+        audio = container.streams.audio[0] if container.streams.audio else None
+
+        width, height = (stored_h, stored_w) if rotation % 180 else (stored_w, stored_h)
+        sar = stream.sample_aspect_ratio or cc.sample_aspect_ratio or Fraction(1)
+        size = p.stat().st_size
+        bit_rate = cc.bit_rate or container.bit_rate or None
+        profile = getattr(stream, "profile", None) or None
+        return VideoInfo(
+            path=p.resolve(), duration=duration, fps=fps, frame_count=frame_count,
+            frame_count_exact=exact, width=width, height=height, stored_width=stored_w,
+            stored_height=stored_h, rotation=rotation, sample_aspect_ratio=Fraction(sar),
+            codec=codec, pix_fmt=pix_fmt, profile=profile, container=container.format.name,
+            has_audio=audio is not None,
+            audio_codec=audio.codec_context.name if audio is not None else None,
+            is_vfr=is_vfr, keyframe_times=keyframes,
+            start_time=float(first_pts * tb), size_bytes=size, bit_rate=bit_rate,
+            extra={"time_base": tb, "first_pts": first_pts,
+                   "index_entries": len(entries)},
+        )
+    finally:
+        container.close()
+
+
+def _warn(msg: str) -> None:
+    warnings.warn(msg, stacklevel=3)
