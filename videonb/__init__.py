@@ -42,13 +42,14 @@ _LAZY = {
     "report": "videonb.display",
     "show": "videonb.display",
     "errors": "videonb.errors",
-    "config": "videonb.config",
+    "config": "videonb.settings",
 }
 
 __all__ = ["VideonbError", "__version__", *sorted(_LAZY)]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from . import config, errors
+    from . import errors
+    from .settings import config
     from .display import FrameGrid, Player, Report, Timeline, report, show
     from .media.encode import browser_preview, encode_video
     from .media.moments import Moments, detect, detect_moments
@@ -65,7 +66,7 @@ def __getattr__(name: str) -> Any:
     import importlib
 
     module = importlib.import_module(module_name)
-    value = module if module_name.endswith("." + name) else getattr(module, name)
+    value = module if name == "errors" else getattr(module, name)
     globals()[name] = value
     return value
 

@@ -1,0 +1,240 @@
+"""The :class:`Video` value: one video, wherever it came from."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import time
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from ..errors import DownloadError, InvalidOptionError, VideonbError
+from .probe import VideoInfo, probe
+
+__all__ = ["Video", "as_video", "download"]
+
+_URL_PREFIXES = ("http://", "https://")
+
+
+class Video:
+    """A video file plus what videonb knows about it.
+
+    >>> v = Video("clip.mp4")                  # a path        # doctest: +SKIP
+    >>> v = Video("https://example.org/a.mp4") # downloaded into the cache  # doctest: +SKIP
+    >>> v = Video(mp4_bytes)                   # bytes         # doctest: +SKIP
+    >>> v = Video(frames, fps=24)              # (n, h, w, 3) uint8 array or list of frames  # doctest: +SKIP
+
+    In a notebook a ``Video`` shows as an inline player.  ``v.info`` holds the
+    probe (duration, fps, size after rotation, codec, keyframes...);
+    ``v.frames(n=12)`` samples frames by time; ``v.moments()`` finds cuts,
+    fades, dissolves and motion peaks; ``v.report()`` shows all of it.
+    """
+
+    def __init__(self, source: Any, *, fps: float | Fraction | None = None,
+                 name: str | None = None,
+                 progress: Callable[[int, int | None], None] | None = None) -> None:
+        self._info: VideoInfo | None = None
+        self.origin: str
+        if isinstance(source, Video):
+            self.path = source.path
+            self.origin = source.origin
+            self._info = source._info
+            self.name = name or source.name
+            return
+        if isinstance(source, str) and source.startswith(_URL_PREFIXES):
+            self.path = download(source, progress=progress)
+            self.origin = source
+        elif isinstance(source, (str, os.PathLike)):
+            self.path = Path(source).expanduser()
+            self.origin = str(source)
+            self._info = probe(self.path)  # fail early, with a clear error, on a bad path
+        elif isinstance(source, (bytes, bytearray, memoryview)):
+            data = bytes(source)
+            if not data:
+                from ..errors import EmptyVideoError
+
+                raise EmptyVideoError("The bytes given are empty; pass the bytes of a video file.")
+            digest = hashlib.sha256(data).hexdigest()[:24]
+            from .encode import cache_dir
+
+            target = cache_dir("bytes") / f"{digest}{_guess_suffix(data)}"
+            if not target.exists():
+                tmp = target.with_suffix(".part")
+                tmp.write_bytes(data)
+                os.replace(tmp, target)
+            self.path = target
+            self.origin = f"<{len(data)} bytes>"
+        elif _is_frames(source):
+            from .encode import encode_video
+
+            self.path = encode_video(source, fps=fps or 25)
+            self.origin = "<frames>"
+        else:
+            raise InvalidOptionError(
+                f"Video() takes a path, an http(s) URL, bytes or numpy frames, not "
+                f"{type(source).__name__}.")
+        self.name = name or self.path.name
+
+    # --- facts -------------------------------------------------------------------
+    @property
+    def info(self) -> VideoInfo:
+        if self._info is None:
+            self._info = probe(self.path)
+        return self._info
+
+    @property
+    def duration(self) -> float:
+        return self.info.duration
+
+    @property
+    def fps(self) -> Fraction:
+        return self.info.fps
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) as displayed."""
+        return self.info.width, self.info.height
+
+    @property
+    def content_key(self) -> str:
+        """A cheap identity for caches: path, size and modification time."""
+        st = self.path.stat()
+        raw = f"{self.path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+        return hashlib.sha256(raw.encode()).hexdigest()[:24]
+
+    # --- operations -----------------------------------------------------------------
+    def frames(self, n: int | None = None, *, times: Sequence[float] | None = None,
+               every: float | None = None, mode: str = "exact", **kwargs: Any) -> Any:
+        """Sample frames by time; see :func:`videonb.sample_frames`."""
+        from .sampling import sample_frames
+
+        if n is None and times is None and every is None:
+            n = 12
+        return sample_frames(self, n=n, times=times, every=every, mode=mode, **kwargs)  # type: ignore[arg-type]
+
+    def moments(self, **kwargs: Any) -> Any:
+        """Local key moments (cuts, fades, dissolves, motion/brightness peaks)."""
+        from .moments import detect
+
+        return detect(self, **kwargs)
+
+    def player(self, **kwargs: Any) -> Any:
+        """An inline player (see :class:`videonb.display.Player`)."""
+        from ..display import Player
+
+        return Player(self, **kwargs)
+
+    def report(self, **kwargs: Any) -> Any:
+        """Player, frame grid and key-moment timeline in one output."""
+        from ..display import Report
+
+        return Report(self, **kwargs)
+
+    def _repr_html_(self) -> str:
+        return self.player()._repr_html_()
+
+    def __repr__(self) -> str:
+        try:
+            return f"<Video {self.name}: {self.info.summary()}>"
+        except VideonbError as exc:  # pragma: no cover - repr must not raise
+            return f"<Video {self.name}: unreadable ({exc.code})>"
+
+    def __fspath__(self) -> str:
+        return str(self.path)
+
+
+def as_video(source: Any) -> Video:
+    """``source`` as a :class:`Video` (returned unchanged if it already is one)."""
+    return source if isinstance(source, Video) else Video(source)
+
+
+def _is_frames(source: Any) -> bool:
+    if hasattr(source, "shape") and hasattr(source, "dtype"):
+        return len(source.shape) in (3, 4)
+    if isinstance(source, (list, tuple)) and source:
+        first = source[0]
+        return hasattr(first, "shape") and len(first.shape) in (2, 3)
+    return False
+
+
+def _guess_suffix(data: bytes) -> str:
+    if data[4:8] == b"ftyp":
+        return ".mp4"
+    if data[:4] == b"\x1a\x45\xdf\xa3":
+        return ".webm"
+    if data[:4] == b"GIF8":
+        return ".gif"
+    return ".bin"
+
+
+def _default_progress(done: int, total: int | None) -> None:
+    if total:
+        sys.stderr.write(f"\rvideonb: downloading {done / 1e6:.1f} / {total / 1e6:.1f} MB "
+                         f"({100 * done / total:.0f} %)")
+    else:
+        sys.stderr.write(f"\rvideonb: downloading {done / 1e6:.1f} MB")
+    sys.stderr.flush()
+
+
+def download(url: str, *, progress: Callable[[int, int | None], None] | None = None,
+             timeout: float = 30.0, max_bytes: int = 4 * 1024**3) -> Path:
+    """Download ``url`` into the cache (once) and return the local path.
+
+    Progress goes to ``progress(done_bytes, total_bytes_or_None)``; by default a
+    one-line counter on stderr.  A partial download never replaces a good file.
+    """
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from .encode import cache_dir
+
+    parsed = urllib.parse.urlparse(url)
+    suffix = Path(parsed.path).suffix.lower()
+    if not suffix or len(suffix) > 6:
+        suffix = ".mp4"
+    target = cache_dir("downloads") / f"{hashlib.sha256(url.encode()).hexdigest()[:24]}{suffix}"
+    if target.exists() and target.stat().st_size > 0:
+        return target
+    report = progress or _default_progress
+    tmp = target.with_suffix(target.suffix + ".part")
+    req = urllib.request.Request(url, headers={"User-Agent": "videonb"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp, open(tmp, "wb") as out:
+            total_hdr = resp.headers.get("Content-Length")
+            total = int(total_hdr) if total_hdr and total_hdr.isdigit() else None
+            if total is not None and total > max_bytes:
+                raise DownloadError(f"{url} is {total / 1e9:.1f} GB, above the "
+                                    f"{max_bytes / 1e9:.0f} GB limit; download it yourself.")
+            done, last = 0, 0.0
+            while True:
+                chunk = resp.read(256 * 1024)
+                if not chunk:
+                    break
+                out.write(chunk)
+                done += len(chunk)
+                if done > max_bytes:
+                    raise DownloadError(f"{url} is larger than {max_bytes / 1e9:.0f} GB.")
+                now = time.monotonic()
+                if now - last > 0.25:
+                    report(done, total)
+                    last = now
+            report(done, total)
+        if progress is None:
+            sys.stderr.write("\n")
+        if total is not None and done != total:
+            raise DownloadError(f"Download of {url} stopped at {done} of {total} bytes; try again.")
+        os.replace(tmp, target)
+    except urllib.error.HTTPError as exc:
+        raise DownloadError(f"Downloading {url} failed: HTTP {exc.code} {exc.reason}. Check the "
+                            f"URL (signed links expire) or download the file yourself.") from None
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise DownloadError(f"Could not download {url}: {reason}. Check the network or pass a "
+                            f"local file instead.") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return target

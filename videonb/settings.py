@@ -1,0 +1,41 @@
+"""Session-wide settings: ``videonb.config.embed_max_bytes = 2_000_000`` and so on.
+
+Plain attributes on one object, read at the moment they are used.  Environment
+variables (``VIDEONB_EMBED_MAX_BYTES``...) set the starting values.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+
+__all__ = ["Config", "config"]
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    try:
+        return int(raw) if raw else default
+    except ValueError:
+        return default
+
+
+@dataclass
+class Config:
+    #: Raw MP4 bytes an inline player may embed (base64 adds a third on top).
+    embed_max_bytes: int = _env_int("VIDEONB_EMBED_MAX_BYTES", 1_000_000)
+    #: Refuse to embed more than this even when asked (use a link or a file instead).
+    embed_hard_limit: int = _env_int("VIDEONB_EMBED_HARD_LIMIT", 20_000_000)
+    #: Longest side of frame-grid thumbnails, in pixels.
+    grid_thumb_side: int = 320
+    #: Longest side of timeline thumbnails, in pixels.
+    timeline_thumb_side: int = 192
+    #: Most moments listed (with thumbnails) under a timeline.
+    timeline_max_listed: int = 60
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))
+        return f"videonb.config({inner})"
+
+
+config = Config()
