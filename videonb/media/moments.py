@@ -45,6 +45,7 @@ _YW, _YH = 64, 36      # luma feature size
 _CW, _CH = 32, 18      # chroma feature size
 _SW, _SH = 32, 18      # stored (for dissolve tests) luma size
 THUMB_SIDE = 192       # thumbnails kept for shots and moments
+DARK_LEVEL = 32        # luma (limited range: black is 16) below which a pixel counts as black
 
 
 def _seconds(value: float | str, fps: float) -> float:
@@ -76,6 +77,7 @@ class FeatureTrack:
     times: "np.ndarray"          # presentation time of each decoded frame (s)
     y_mean: "np.ndarray"         # mean luma 0..255
     y_std: "np.ndarray"
+    dark_frac: "np.ndarray"      # share of pixels darker than DARK_LEVEL
     d_y: "np.ndarray"            # mean |ΔY| vs the previous decoded frame (64×36)
     d_c: "np.ndarray"            # mean |ΔU| + |ΔV| (32×18)
     small: "np.ndarray"          # (n, 32*18 + 2*16*9) uint8: Y, U, V tiny images
@@ -149,6 +151,7 @@ class _TrackBuilder:
         self.times: list[float] = []
         self.y_mean: list[float] = []
         self.y_std: list[float] = []
+        self.dark: list[float] = []
         self.d_y: list[float] = []
         self.d_c: list[float] = []
         self.small: list[Any] = []
@@ -176,6 +179,7 @@ class _TrackBuilder:
         self.times.append(t)
         self.y_mean.append(float(Y.mean()))
         self.y_std.append(float(Y.std()))
+        self.dark.append(float(np.count_nonzero(Y < DARK_LEVEL)) / Y.size)
         self.d_y.append(dy)
         self.d_c.append(dc)
         small = np.concatenate([
@@ -196,7 +200,7 @@ class _TrackBuilder:
         small = np.stack(self.small) if self.small else np.zeros((0, _SW * _SH * 3 // 2), np.uint8)
         return FeatureTrack(
             info=self.info, times=np.asarray(self.times), y_mean=np.asarray(self.y_mean),
-            y_std=np.asarray(self.y_std), d_y=np.asarray(self.d_y), d_c=np.asarray(self.d_c),
+            y_std=np.asarray(self.y_std), dark_frac=np.asarray(self.dark), d_y=np.asarray(self.d_y), d_c=np.asarray(self.d_c),
             small=small, thumbs=self.thumbs, frame_dur=fd, decoded=decoded,
             skipped_nonref=skipped, errors=errors, elapsed=elapsed)
 
@@ -382,9 +386,9 @@ class FadeDetector(Detector):
 
     kind = "fade"
 
-    def __init__(self, black_level: float = 24.0, min_ramp: float | str = 0.15,
+    def __init__(self, black_share: float = 0.85, min_ramp: float | str = 0.15,
                  max_ramp: float | str = 3.0) -> None:
-        self.black_level = black_level
+        self.black_share = black_share
         self.min_ramp = min_ramp
         self.max_ramp = max_ramp
 
@@ -397,7 +401,8 @@ class FadeDetector(Detector):
             return []
         fps = 1.0 / track.frame_dur
         min_ramp, max_ramp = _seconds(self.min_ramp, fps), _seconds(self.max_ramp, fps)
-        dark = (ym < self.black_level) & (track.y_std < 12.0)
+        # "Black" = nearly all pixels dark; robust to logos, subtitles and burnt-in counters.
+        dark = track.dark_frac >= self.black_share
         out: list[KeyMoment] = []
         i = 0
         while i < n:
@@ -456,6 +461,8 @@ class DissolveDetector(Detector):
         step = track.cut_score
         dark = context.get("dark")
         cut_times = [m.start for m in context.get("cuts", [])]
+        fades = [(m.start, m.end) for m in context.get("transitions", [])
+                 if m.kind in ("fade_in", "fade_out")]
         found: list[tuple[float, float, float, float]] = []  # (score, start, end, ratio)
         for L in self.durations:
             half = L / 2
@@ -470,6 +477,8 @@ class DissolveDetector(Detector):
                 if any(times[a] - 0.05 <= ct <= times[b] + 0.05 for ct in cut_times):
                     continue
                 if dark is not None and (dark[a] or dark[b] or dark[c]):
+                    continue
+                if any(times[a] < fe + 0.1 and times[b] > fs - 0.1 for fs, fe in fades):
                     continue
                 d = float(np.abs(small[a] - small[b]).mean())
                 if d < self.threshold:

