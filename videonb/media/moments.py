@@ -309,7 +309,7 @@ class CutDetector(Detector):
         for i, t in zip(idx, times):
             thumb, _ = (track.thumbs.get(i), None) if i in track.thumbs else track.thumbnail_near(t)
             out.append(KeyMoment(start=t, end=t, kind="cut", score=float(track.cut_score[i]),
-                                 label="cut", thumbnail=thumb))
+                                 label="hard cut", thumbnail=thumb))
         return out
 
 
@@ -442,7 +442,7 @@ class DissolveDetector(Detector):
 
     kind = "dissolve"
 
-    def __init__(self, threshold: float = 18.0, blend_ratio: float = 0.3,
+    def __init__(self, threshold: float = 18.0, blend_ratio: float = 0.36,
                  durations: Sequence[float] = (0.4, 0.7, 1.0, 1.5, 2.0),
                  cut_threshold: float = 22.0) -> None:
         self.threshold = threshold

@@ -176,6 +176,25 @@ class _FrameSource:
             self._it = self._decode()
         return self._it
 
+    def keyframe(self) -> Any:
+        """Decode only the next keyframe packet, draining the decoder so it comes out at once."""
+        import av
+
+        for packet in self.container.demux(self.stream):
+            if not packet.is_keyframe or packet.size == 0:
+                continue
+            try:
+                frames = list(packet.decode())
+                if not frames:
+                    frames = list(self.stream.codec_context.decode(None))
+            except av.error.FFmpegError:
+                self.errors += 1
+                continue
+            for frame in frames:
+                if frame.pts is not None and not getattr(frame, "is_corrupt", False):
+                    return frame
+        return None
+
     def seek(self, t: float) -> None:
         self.container.seek(max(self.first_pts, self.to_pts(t)), backward=True,
                             any_frame=False, stream=self.stream)
@@ -358,10 +377,7 @@ def _sample_fast(path: Path, info: VideoInfo, requested: list[float],
             k = max((x for x in kf if x <= t + 1e-6), default=kf[0])
             if k not in by_key:
                 src.seek(k)
-                got = None
-                for frame in src.frames():
-                    got = frame
-                    break
+                got = src.keyframe()
                 if got is None:
                     continue
                 by_key[k] = (_convert(got, size, info.rotation), src.to_time(got.pts))
