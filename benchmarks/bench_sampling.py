@@ -43,20 +43,23 @@ def truth_hashes(path: str, info, targets: list[float]) -> list[tuple[float, str
     first = info.extra["first_pts"]
     want = sorted(range(len(targets)), key=lambda i: targets[i])
     out: list[tuple[float, str] | None] = [None] * len(targets)
+
+    def digest(frame) -> tuple[float, str]:
+        rgb = np.ascontiguousarray(frame.to_ndarray(format="rgb24"))
+        return float((frame.pts - first) * tb), hashlib.md5(rgb).hexdigest()
+
     k = 0
-    prev = None
+    prev = None  # the last decoded frame (converted only when it turns out to be an answer)
     for f in c.decode(s):
         t = float((f.pts - first) * tb)
         while k < len(want) and t > targets[want[k]] + 1e-9:
-            if prev is not None:
-                out[want[k]] = prev
+            out[want[k]] = digest(prev) if prev is not None else None
             k += 1
         if k >= len(want):
             break
-        if any(abs(t - targets[want[j]]) < 1.0 or t <= targets[want[j]] for j in range(k, min(k + 1, len(want)))):
-            prev = (t, hashlib.md5(np.ascontiguousarray(f.to_ndarray(format="rgb24"))).hexdigest())
+        prev = f
     while k < len(want):
-        out[want[k]] = prev
+        out[want[k]] = digest(prev) if prev is not None else None
         k += 1
     c.close()
     return out  # type: ignore[return-value]

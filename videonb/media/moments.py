@@ -132,13 +132,31 @@ def _planes(frame: Any) -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
     return y, u, v
 
 
+def _small(plane: "np.ndarray", size: tuple[int, int]) -> "np.ndarray":
+    """Area-average ``plane`` down to ``size``; large planes are first decimated (4× cheaper per step)."""
+    import cv2
+
+    h, w = plane.shape
+    step = max(1, min(w // (size[0] * 4), h // (size[1] * 4)))
+    if step > 1:
+        plane = plane[::step, ::step]
+    return cv2.resize(plane, size, interpolation=cv2.INTER_AREA)
+
+
 def _thumb(frame: Any, rotation: int, side: int = THUMB_SIDE) -> "np.ndarray":
+    """Small RGB thumbnail straight from the YUV planes (area-averaged, no full-size conversion)."""
+    import cv2
     import numpy as np
 
     w, h = frame.width, frame.height
     scale = side / max(w, h)
-    tw, th = max(2, int(w * scale) // 2 * 2), max(2, int(h * scale) // 2 * 2)
-    img = frame.reformat(width=tw, height=th, format="rgb24", interpolation="AREA").to_ndarray()
+    tw, th = max(4, int(w * scale) // 4 * 4), max(4, int(h * scale) // 4 * 4)
+    y, u, v = _planes(frame)
+    yuv = np.concatenate([
+        cv2.resize(y, (tw, th), interpolation=cv2.INTER_AREA).ravel(),
+        cv2.resize(u, (tw // 2, th // 2), interpolation=cv2.INTER_AREA).ravel(),
+        cv2.resize(v, (tw // 2, th // 2), interpolation=cv2.INTER_AREA).ravel()])
+    img = cv2.cvtColor(yuv.reshape(th * 3 // 2, tw), cv2.COLOR_YUV2RGB_I420)
     if rotation:
         img = np.ascontiguousarray(np.rot90(img, k=rotation // 90))
     return img
@@ -164,9 +182,7 @@ class _TrackBuilder:
         import numpy as np
 
         y, u, v = _planes(frame)
-        Y = cv2.resize(y, (_YW, _YH), interpolation=cv2.INTER_AREA)
-        U = cv2.resize(u, (_CW, _CH), interpolation=cv2.INTER_AREA)
-        V = cv2.resize(v, (_CW, _CH), interpolation=cv2.INTER_AREA)
+        Y, U, V = _small(y, (_YW, _YH)), _small(u, (_CW, _CH)), _small(v, (_CW, _CH))
         Yi, Ui, Vi = Y.astype(np.int16), U.astype(np.int16), V.astype(np.int16)
         if self.prev is None:
             dy = dc = 0.0
@@ -328,7 +344,9 @@ def _refine_cuts(track: FeatureTrack, idx: list[int], context: dict[str, Any]) -
     if not todo:
         return result
     path = context["path"]
-    src = _FrameSource(path, info, threads="SLICE")
+    # Frame threads: each packet submitted copies the current skip setting, so switching from
+    # NONREF to DEFAULT a few frames before the cut is safe (checked against full decodes in tests).
+    src = _FrameSource(path, info, threads="AUTO")
     cc = src.stream.codec_context
     kf = info.keyframe_times
     try:
@@ -339,7 +357,7 @@ def _refine_cuts(track: FeatureTrack, idx: list[int], context: dict[str, Any]) -
                 src.seek(ta)
             pos = ta
             ta_pts, tb_pts = src.to_pts(ta), src.to_pts(tb)
-            margin = int(round(4 * fd / float(src.tb)))
+            margin = int(round((6 + (cc.thread_count or 2)) * fd / float(src.tb)))
             cc.skip_frame = "NONREF"
             prev = None
             best, best_t = -1.0, tb
@@ -358,9 +376,8 @@ def _refine_cuts(track: FeatureTrack, idx: list[int], context: dict[str, Any]) -
                     if frame.pts is None or frame.pts < ta_pts:
                         continue
                     y, u, v = _planes(frame)
-                    feat = (cv2.resize(y, (_YW, _YH), interpolation=cv2.INTER_AREA).astype(np.int16),
-                            cv2.resize(u, (_CW, _CH), interpolation=cv2.INTER_AREA).astype(np.int16),
-                            cv2.resize(v, (_CW, _CH), interpolation=cv2.INTER_AREA).astype(np.int16))
+                    feat = (_small(y, (_YW, _YH)).astype(np.int16), _small(u, (_CW, _CH)).astype(np.int16),
+                            _small(v, (_CW, _CH)).astype(np.int16))
                     if prev is not None:
                         s = float(np.abs(feat[0] - prev[0]).mean() + np.abs(feat[1] - prev[1]).mean()
                                   + np.abs(feat[2] - prev[2]).mean())
