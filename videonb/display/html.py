@@ -89,7 +89,7 @@ def player_html(video: Any, *, embed: bool | str = "auto", max_bytes: int | None
                 width: int | None = None, autoplay: bool = False, loop: bool = False,
                 muted: bool = False, controls: bool = True, poster: bool = True,
                 element_id: str | None = None, caption: bool = True,
-                url: str | None = None, with_style: bool = True) -> str:
+                url: str | None = None, with_style: bool = True, gif: bool = False) -> str:
     """HTML of an inline ``<video>`` player for ``video`` (path or :class:`~videonb.Video`).
 
     ``embed="auto"`` (default) embeds the file itself when it is small and
@@ -99,6 +99,8 @@ def player_html(video: Any, *, embed: bool | str = "auto", max_bytes: int | None
     from ``/files/`` with seeking support) and embeds only a poster; the file
     must be inside the notebook's folder.  ``url=`` links any URL you give.
     Autoplay implies muted and loop (browsers block unmuted autoplay).
+    ``gif=True`` shows an animated GIF instead of a ``<video>`` (for front ends
+    that cannot play video, e.g. some IDE viewers); it is small and silent.
     """
     from ..media.encode import browser_preview, poster_jpeg
     from ..media.video import as_video
@@ -116,6 +118,8 @@ def player_html(video: Any, *, embed: bool | str = "auto", max_bytes: int | None
         raise InvalidOptionError(f"embed={embed!r}: use 'auto', True or False.")
     vid_id = element_id or new_id("vnb-video")
     note = ""
+    if gif:
+        return _gif_html(v, budget, width, with_style, caption)
     if url is not None or embed is False:
         if url is None:
             rel = _relative_url(v.path)
@@ -168,6 +172,39 @@ def player_html(video: Any, *, embed: bool | str = "auto", max_bytes: int | None
         parts.append(f'<div class="vnb-note">{esc(note)}</div>')
     if caption:
         parts.append(f'<div class="vnb-caption">{esc(v.name)} · {esc(info.summary())} · {mode}</div>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _gif_html(v: Any, budget: int, width: int | None, with_style: bool, caption: bool) -> str:
+    """An animated GIF rendition (≤ 12 fps, shrunk until it fits the budget)."""
+    from ..media.encode import encode_video
+    from ..media.sampling import sample_frames
+
+    info = v.info
+    fps = min(12.0, float(info.fps or 12))
+    n = max(1, min(int(info.duration * fps), 600))
+    side = 320
+    while True:
+        frames = sample_frames(v, n=n, max_side=side)
+        path = encode_video(frames.images, fps=n / max(info.duration, 1e-3), codec="gif")
+        data = path.read_bytes()
+        if len(data) <= budget or side <= 96:
+            break
+        side = int(side * 0.7)
+        n = max(1, int(n * 0.7))
+    if len(data) > budget:
+        raise OutputTooLargeError(
+            f"A GIF of {v.name} needs {len(data)} bytes, over the {budget}-byte budget; use the "
+            f"video player (gif=False) or raise max_bytes.")
+    disp_w = width or min(640, frames.images[0].shape[1] * 2)
+    parts = [STYLE if with_style else "", '<div class="vnb vnb-player">',
+             f'<img src="data:image/gif;base64,{_b64(data)}" alt="{esc(v.name)} (animated GIF)" '
+             f'style="width:{int(disp_w)}px;max-width:100%">']
+    if caption:
+        parts.append(f'<div class="vnb-caption">{esc(v.name)} · {esc(info.summary())} · GIF '
+                     f'{frames.images[0].shape[1]}×{frames.images[0].shape[0]}, {n} frames '
+                     f'({_human_bytes(len(data))})</div>')
     parts.append("</div>")
     return "".join(parts)
 

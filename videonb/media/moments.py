@@ -762,6 +762,11 @@ def detect(source: Any, *detectors: Detector, skip_nonref: bool = True,
     duration = video.info.duration if end is None else min(end, video.info.duration)
     shots = _shots_from(track, transitions, duration)
     elapsed = time.perf_counter() - t0
+    if track.errors:
+        import warnings
+
+        warnings.warn(f"{video.path.name}: {track.errors} undecodable packet(s) or corrupt frame(s) were "
+                      f"skipped; moments near them may be missing.", stacklevel=2)
     stats = {"frames_decoded": track.decoded, "frames_in_video": video.info.frame_count,
              "skip_nonref": skip_nonref, "decode_errors": track.errors,
              "seconds": elapsed, "feature_seconds": track.elapsed,
