@@ -59,6 +59,10 @@ def _even(x: float) -> int:
     return max(2, int(round(x / 2.0)) * 2)
 
 
+def _even_floor(x: float) -> int:
+    return max(2, int(x // 2) * 2)
+
+
 def _fps_fraction(fps: float | Fraction) -> Fraction:
     if isinstance(fps, Fraction):
         return fps
@@ -127,8 +131,10 @@ def encode_video(frames: Iterable[Any], path: str | os.PathLike[str] | None = No
                 h, w = arr.shape[:2]
                 if max_side and max(w, h) > max_side:
                     scale = max_side / max(w, h)
-                    w, h = w * scale, h * scale
-                ow, oh = _even(w), _even(h)
+                    ow, oh = _even_floor(w * scale), _even_floor(h * scale)
+                else:
+                    # Odd sizes are padded (edge pixels repeated) to even ones, never stretched.
+                    ow, oh = w + (w % 2), h + (h % 2)
                 if codec == "gif":
                     stream = out.add_stream("gif", rate=rate)
                     stream.pix_fmt = "rgb8"
@@ -138,9 +144,14 @@ def encode_video(frames: Iterable[Any], path: str | os.PathLike[str] | None = No
                     stream.options = _x264_opts(crf if crf is not None else (20 if ow * oh <= 640 * 480 else 23), preset)
                     stream.codec_context.thread_type = "AUTO"
                 stream.width, stream.height = ow, oh
-            if arr.shape[1] != stream.width or arr.shape[0] != stream.height:
+            if max_side is None and arr.shape[1] <= stream.width and arr.shape[0] <= stream.height \
+                    and stream.width - arr.shape[1] <= 1 and stream.height - arr.shape[0] <= 1:
+                if (arr.shape[1], arr.shape[0]) != (stream.width, stream.height):
+                    arr = cv2.copyMakeBorder(arr, 0, stream.height - arr.shape[0], 0,
+                                             stream.width - arr.shape[1], cv2.BORDER_REPLICATE)
+            elif arr.shape[1] != stream.width or arr.shape[0] != stream.height:
                 arr = cv2.resize(arr, (stream.width, stream.height), interpolation=cv2.INTER_AREA)
-            digest.update(arr.tobytes()[:: max(1, arr.size // 4096)])
+            digest.update(np.ascontiguousarray(arr).data)
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(arr), format="rgb24")
             if codec == "gif":
                 frame = frame.reformat(format="rgb8")
@@ -161,8 +172,10 @@ def encode_video(frames: Iterable[Any], path: str | os.PathLike[str] | None = No
                 out.close()
             except Exception:  # noqa: BLE001
                 pass
-        if final is None and not tmp.exists():
-            pass
+        if out is not None or (tmp.exists() and stream is None):
+            tmp.unlink(missing_ok=True)
+    if not tmp.exists():  # pragma: no cover - defensive
+        raise EncodeError("Encoding produced no file.")
     if final is None:
         final = cache_dir("encoded") / f"{digest.hexdigest()[:20]}-{count}{suffix}"
     os.replace(tmp, final)
@@ -210,7 +223,8 @@ def _preview_size(info: VideoInfo, max_side: int) -> tuple[int, int]:
 
     dw, dh = display_size(info)
     scale = min(1.0, max_side / max(dw, dh))
-    return _even(dw * scale), _even(dh * scale)
+    bound = max(2, max_side // 2 * 2)
+    return min(_even(dw * scale), bound), min(_even(dh * scale), bound)
 
 
 def _has_faststart(path: Path) -> bool:
@@ -258,8 +272,9 @@ def browser_preview(source: Any, *, max_bytes: int = DEFAULT_EMBED_BYTES,
         # Even a tiny preview of the whole video would be mush: show the first part instead.
         covers = max(1.0, max_bytes * 8 * 0.94 / (60 * 1000))
         kbps, side = 60, 240
+        budget = f"{max_bytes / 1e6:.1f} MB" if max_bytes >= 1e6 else f"{max_bytes / 1e3:.0f} kB"
         note = (f"Preview shows the first {covers:.0f} s of {info.duration:.0f} s "
-                f"(byte budget {max_bytes / 1e6:.1f} MB).")
+                f"(byte budget {budget}; raise max_bytes or use embed=False for all of it).")
     w, h = _preview_size(info, side)
     key = hashlib.sha256(
         f"{video.content_key}|{w}x{h}|{kbps}|{covers:.3f}|v2".encode()).hexdigest()[:24]

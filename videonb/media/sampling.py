@@ -242,6 +242,9 @@ def _target_size(info: VideoInfo, width: int | None, height: int | None,
         scale = min(1.0, max_side / max(dw, dh))
         w, h = dw * scale, dh * scale
     w, h = max(2, int(round(w / 2)) * 2), max(2, int(round(h / 2)) * 2)
+    if max_side is not None and width is None and height is None:
+        # Rounding to even must not exceed the bound (max_side=335 → 334, not 336).
+        w, h = min(w, max(2, max_side // 2 * 2)), min(h, max(2, max_side // 2 * 2))
     return w, h
 
 
@@ -357,6 +360,13 @@ def _sample_exact(path: Path, info: VideoInfo, requested: list[float],
             imgs.append(cache[key])
             actual.append(ft)
         notes = _notes(src)
+        fd = 1.0 / float(info.fps or 25)
+        stale = [requested[i] for i in results if requested[i] - results[i][1] > max(3 * fd, 0.25)]
+        if stale:
+            last = max(ft for _, ft in results.values())
+            notes.append(f"{path.name}: no frame could be decoded after {last:.2f} s although the file "
+                         f"claims {info.duration:.2f} s (it looks truncated); {len(stale)} request(s) "
+                         f"got the last decodable frame. Download or export the file again.")
         if len(imgs) < len(requested):
             notes.append(f"{path.name}: {len(requested) - len(imgs)} requested time(s) had no "
                          f"decodable frame and were dropped.")

@@ -47,7 +47,8 @@ class Video:
             self.path = download(source, progress=progress)
             self.origin = source
         elif isinstance(source, (str, os.PathLike)):
-            self.path = Path(source).expanduser()
+            # Absolute, so a later chdir (%cd in a notebook) cannot make it point elsewhere.
+            self.path = Path(source).expanduser().absolute()
             self.origin = str(source)
             self._info = probe(self.path)  # fail early, with a clear error, on a bad path
         elif isinstance(source, (bytes, bytearray, memoryview)):

