@@ -232,7 +232,8 @@ def extract_features(source: Any, *, skip_nonref: bool = True, thumb_every: floa
     video = as_video(source)
     info = video.info
     t0 = time.perf_counter()
-    src = _FrameSource(video.path, info, skip="NONREF" if skip_nonref else None)
+    src = _FrameSource(video.path, info, skip="NONREF" if skip_nonref else None,
+                       fast_filter=skip_nonref)
     builder = _TrackBuilder(info, thumb_every)
     decoded = 0
     try:
@@ -346,7 +347,7 @@ def _refine_cuts(track: FeatureTrack, idx: list[int], context: dict[str, Any]) -
     path = context["path"]
     # Frame threads: each packet submitted copies the current skip setting, so switching from
     # NONREF to DEFAULT a few frames before the cut is safe (checked against full decodes in tests).
-    src = _FrameSource(path, info, threads="AUTO")
+    src = _FrameSource(path, info, threads="AUTO", fast_filter=True)
     cc = src.stream.codec_context
     kf = info.keyframe_times
     try:

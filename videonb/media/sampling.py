@@ -131,12 +131,16 @@ class _FrameSource:
     """Decodes frames in presentation order with corruption tolerance."""
 
     def __init__(self, path: Path, info: VideoInfo, *, threads: str = "AUTO",
-                 skip: str | None = None) -> None:
+                 skip: str | None = None, fast_filter: bool = False) -> None:
         self.path = path
         self.info = info
         self.container = open_container(path)
         self.stream = _video_stream(self.container, path)
         self.stream.thread_type = threads
+        if fast_filter:
+            # No deblocking: ~25 % faster decoding, pixels slightly blockier. For analysis
+            # passes only, never for frames handed to the user.
+            self.stream.codec_context.options = {"skip_loop_filter": "all"}
         if skip:
             self.stream.codec_context.skip_frame = skip
         self.tb = self.stream.time_base
