@@ -178,8 +178,16 @@ def encode_video(frames: Iterable[Any], path: str | os.PathLike[str] | None = No
         raise EncodeError("Encoding produced no file.")
     if final is None:
         final = cache_dir("encoded") / f"{digest.hexdigest()[:20]}-{count}{suffix}"
-    os.replace(tmp, final)
+    _publish(tmp, final)
     return final
+
+
+def _publish(tmp: Path, final: Path) -> None:
+    """Move a finished temp file into place with ordinary permissions (mkstemp makes 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    os.replace(tmp, final)
 
 
 @dataclass(frozen=True)
@@ -268,7 +276,7 @@ def browser_preview(source: Any, *, max_bytes: int = DEFAULT_EMBED_BYTES,
     side = max(160, min(auto_side, 1280, max_side or 1280))
     covers = info.duration
     note = ""
-    if kbps < 60:
+    if kbps < 60 and info.duration > max_bytes * 8 * 0.94 / (60 * 1000) + 0.5:
         # Even a tiny preview of the whole video would be mush: show the first part instead.
         covers = max(1.0, max_bytes * 8 * 0.94 / (60 * 1000))
         kbps, side = 60, 240
@@ -341,7 +349,7 @@ def _transcode(src: Path, info: VideoInfo, target: Path, w: int, h: int, kbps: i
             out.mux(packet)
         out.close()
         out = None
-        os.replace(tmp, target)
+        _publish(tmp, target)
     except av.error.FFmpegError as exc:
         raise EncodeError(f"Could not make a browser preview of '{src}' ({exc}).") from None
     finally:

@@ -705,7 +705,8 @@ class Moments:
         return " ".join(lines)
 
 
-def _shots_from(track: FeatureTrack, transitions: list[KeyMoment], duration: float) -> list[Shot]:
+def _shots_from(track: FeatureTrack, transitions: list[KeyMoment], duration: float,
+                start: float = 0.0) -> list[Shot]:
     bounds: list[tuple[float, float, str]] = []  # (end of previous shot, start of next, kind)
     for m in sorted(transitions, key=lambda m: m.start):
         if m.kind == "cut":
@@ -718,7 +719,7 @@ def _shots_from(track: FeatureTrack, transitions: list[KeyMoment], duration: flo
         elif m.kind == "fade_in":
             bounds.append((m.start, m.start, "fade"))
     shots: list[Shot] = []
-    start, kind = 0.0, "start"
+    kind = "start"
     for end, nxt, k in bounds:
         if end - start >= 0.05:
             shots.append(Shot(len(shots), start, end, start_transition=kind))
@@ -761,7 +762,7 @@ def detect(source: Any, *detectors: Detector, skip_nonref: bool = True,
     results.sort(key=lambda m: (m.start, m.end))
     transitions = [m for m in results if m.kind in ("cut", "dissolve", "fade_in", "fade_out")]
     duration = video.info.duration if end is None else min(end, video.info.duration)
-    shots = _shots_from(track, transitions, duration)
+    shots = _shots_from(track, transitions, duration, start=start)
     elapsed = time.perf_counter() - t0
     if track.errors:
         import warnings

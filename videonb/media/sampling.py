@@ -180,13 +180,16 @@ class _FrameSource:
             self._it = self._decode()
         return self._it
 
-    def keyframe(self) -> Any:
-        """Decode only the next keyframe packet, draining the decoder so it comes out at once."""
+    def keyframe(self, min_pts: int | None = None) -> Any:
+        """Decode only the next keyframe packet (with pts ≥ ``min_pts``), draining the decoder
+        so the frame comes out at once instead of after the next GOP."""
         import av
 
         for packet in self.container.demux(self.stream):
             if not packet.is_keyframe or packet.size == 0:
                 continue
+            if min_pts is not None and packet.pts is not None and packet.pts < min_pts:
+                continue  # the seek landed on an earlier keyframe (DTS-based index): read on
             try:
                 frames = list(packet.decode())
                 if not frames:
@@ -361,7 +364,9 @@ def _sample_exact(path: Path, info: VideoInfo, requested: list[float],
             key = id(frame)
             if key not in cache:
                 cache[key] = _convert(frame, size, info.rotation)
-            imgs.append(cache[key])
+                imgs.append(cache[key])
+            else:  # the same frame asked for twice: separate arrays, so editing one is safe
+                imgs.append(cache[key].copy())
             actual.append(ft)
         notes = _notes(src)
         fd = 1.0 / float(info.fps or 25)
@@ -391,12 +396,12 @@ def _sample_fast(path: Path, info: VideoInfo, requested: list[float],
             k = max((x for x in kf if x <= t + 1e-6), default=kf[0])
             if k not in by_key:
                 src.seek(k)
-                got = src.keyframe()
+                got = src.keyframe(min_pts=src.to_pts(k))
                 if got is None:
                     continue
                 by_key[k] = (_convert(got, size, info.rotation), src.to_time(got.pts))
             img, ft = by_key[k]
-            out_imgs.append(img)
+            out_imgs.append(img if not any(x is img for x in out_imgs) else img.copy())
             out_times.append(ft)
         return out_imgs, out_times, _notes(src)
     finally:

@@ -46,6 +46,7 @@ class Video:
         if isinstance(source, str) and source.startswith(_URL_PREFIXES):
             self.path = download(source, progress=progress)
             self.origin = source
+            self._info = probe(self.path)
         elif isinstance(source, (str, os.PathLike)):
             # Absolute, so a later chdir (%cd in a notebook) cannot make it point elsewhere.
             self.path = Path(source).expanduser().absolute()
@@ -67,6 +68,7 @@ class Video:
                 os.replace(tmp, target)
             self.path = target
             self.origin = f"<{len(data)} bytes>"
+            self._info = probe(self.path)  # fail now, not at first use
         elif _is_frames(source):
             from .encode import encode_video
 
