@@ -24,6 +24,21 @@ __all__ = [
     "EncodeError",
     "OutputTooLargeError",
     "InvalidOptionError",
+    "ProviderError",
+    "UnknownProviderError",
+    "ProviderUnavailableError",
+    "MissingKeyError",
+    "AuthenticationError",
+    "RateLimitError",
+    "ProviderHTTPError",
+    "JobFailedError",
+    "ModerationError",
+    "JobCancelledError",
+    "JobTimeoutError",
+    "OutputExpiredError",
+    "ProviderRetiredError",
+    "BudgetExceededError",
+    "ModelOutputError",
 ]
 
 
@@ -96,3 +111,94 @@ class InvalidOptionError(VideonbError, ValueError):
     """An option has a value outside what is allowed; the message lists what is."""
 
     code = "invalid_option"
+
+
+# --------------------------------------------------------------------------------------------
+# Providers, keys, jobs and money
+# --------------------------------------------------------------------------------------------
+class ProviderError(VideonbError):
+    """Something went wrong talking to (or choosing) a provider."""
+
+    code = "provider_error"
+
+    def __init__(self, message: str, *, provider: str | None = None, status: int | None = None,
+                 detail_code: str | None = None, retryable: bool = False) -> None:
+        from .providers.keys import redact
+
+        super().__init__(redact(message))
+        self.provider = provider
+        self.status = status
+        self.detail_code = detail_code
+        self.retryable = retryable
+
+
+class UnknownProviderError(ProviderError, InvalidOptionError):
+    code = "unknown_provider"
+
+
+class ProviderUnavailableError(ProviderError):
+    """The provider's optional dependency is not installed (the message has the pip command)."""
+
+    code = "provider_unavailable"
+
+
+class MissingKeyError(ProviderError):
+    """No API key was found; the message lists every way to give one."""
+
+    code = "missing_key"
+
+
+class AuthenticationError(ProviderError):
+    code = "auth"
+
+
+class RateLimitError(ProviderError):
+    code = "rate_limited"
+
+
+class ProviderHTTPError(ProviderError):
+    code = "http_error"
+
+
+class JobFailedError(ProviderError):
+    """The provider ran the job and it failed (``detail_code`` has the provider's failure code)."""
+
+    code = "job_failed"
+
+
+class ModerationError(JobFailedError):
+    """The provider refused the prompt or inputs on content grounds (never retried)."""
+
+    code = "moderation"
+
+
+class JobCancelledError(ProviderError):
+    code = "cancelled"
+
+
+class JobTimeoutError(ProviderError, TimeoutError):
+    code = "timeout"
+
+
+class OutputExpiredError(ProviderError):
+    """The provider's download URL expired before the output was fetched."""
+
+    code = "output_expired"
+
+
+class ProviderRetiredError(ProviderError):
+    """The provider or endpoint no longer exists (e.g. OpenAI's Sora API, shut down 2026-09-24)."""
+
+    code = "retired"
+
+
+class BudgetExceededError(ProviderError):
+    """A submit would take the session over ``videonb.config.budget_usd``."""
+
+    code = "budget"
+
+
+class ModelOutputError(ProviderError):
+    """A model's answer could not be parsed into the expected structure, even after one repair."""
+
+    code = "model_output"

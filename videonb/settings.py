@@ -32,6 +32,11 @@ class Config:
     timeline_thumb_side: int = 192
     #: Most moments listed (with thumbnails) under a timeline.
     timeline_max_listed: int = 60
+    #: Provider used when none is named ("local" needs no key and no network).
+    default_provider: str = os.environ.get("VIDEONB_PROVIDER", "local")
+    #: Session spending limit in USD for paid providers (None: no limit). A submit whose
+    #: estimate would take the session over it is refused before anything is sent.
+    budget_usd: float | None = None
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))

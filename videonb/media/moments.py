@@ -222,7 +222,8 @@ class _TrackBuilder:
 
 
 def extract_features(source: Any, *, skip_nonref: bool = True, thumb_every: float = 1.0,
-                     start: float = 0.0, end: float | None = None) -> FeatureTrack:
+                     start: float = 0.0, end: float | None = None,
+                     fast_filter: bool = True) -> FeatureTrack:
     """Decode ``source`` once and return its :class:`FeatureTrack`."""
     import time
 
@@ -233,7 +234,7 @@ def extract_features(source: Any, *, skip_nonref: bool = True, thumb_every: floa
     info = video.info
     t0 = time.perf_counter()
     src = _FrameSource(video.path, info, skip="NONREF" if skip_nonref else None,
-                       fast_filter=skip_nonref)
+                       fast_filter=fast_filter)
     builder = _TrackBuilder(info, thumb_every)
     decoded = 0
     try:
@@ -431,16 +432,12 @@ class FadeDetector(Detector):
             while j + 1 < n and dark[j + 1]:
                 j += 1
             # Fade out: walk back while luma rises going backwards (monotone ramp down into i).
-            a = i
-            while a > 0 and ym[a - 1] > ym[a] + 0.2 and times[i] - times[a - 1] <= max_ramp:
-                a -= 1
+            a = _ramp(ym, times, i, -1, max_ramp)
             if a < i and times[i] - times[a] >= min_ramp and ym[a] - ym[i] > 20:
                 thumb, _ = track.thumbnail_near(times[a])
                 out.append(KeyMoment(float(times[a]), float(times[i]), "fade_out",
                                      float(ym[a] - ym[i]), "fade to black", thumb))
-            b = j
-            while b + 1 < n and ym[b + 1] > ym[b] + 0.2 and times[b + 1] - times[j] <= max_ramp:
-                b += 1
+            b = _ramp(ym, times, j, +1, max_ramp)
             if b > j and times[b] - times[j] >= min_ramp and ym[b] - ym[j] > 20:
                 thumb, _ = track.thumbnail_near(times[b])
                 out.append(KeyMoment(float(times[j]), float(times[b]), "fade_in",
@@ -448,6 +445,26 @@ class FadeDetector(Detector):
             i = j + 1
         context["dark"] = dark
         return out
+
+
+def _ramp(ym: "np.ndarray", times: "np.ndarray", edge: int, step: int, max_ramp: float) -> int:
+    """Walk from the dark ``edge`` frame (backwards for -1) while luma keeps rising away from
+    black; tolerate small wobbles, stop on a plateau (< 0.6 gained over 3 samples)."""
+    n = len(ym)
+    k = edge
+    while 0 <= k + step < n and abs(times[k + step] - times[edge]) <= max_ramp:
+        nxt = k + step
+        if ym[nxt] < ym[k] - 0.5:
+            break
+        back = nxt - 3 * step
+        if (0 <= back < n and (back - edge) * step >= 0 and ym[nxt] - ym[back] < 0.6
+                and ym[nxt] - ym[edge] > 10):
+            break
+        k = nxt
+    # Drop a flat tail (the shot itself, not the ramp).
+    while k != edge and abs(ym[k] - ym[k - step]) < 0.2:
+        k -= step
+    return k
 
 
 class DissolveDetector(Detector):
@@ -706,7 +723,7 @@ class Moments:
 
 
 def _shots_from(track: FeatureTrack, transitions: list[KeyMoment], duration: float,
-                start: float = 0.0) -> list[Shot]:
+                start: float = 0.0, path: Any = None) -> list[Shot]:
     bounds: list[tuple[float, float, str]] = []  # (end of previous shot, start of next, kind)
     for m in sorted(transitions, key=lambda m: m.start):
         if m.kind == "cut":
@@ -726,13 +743,34 @@ def _shots_from(track: FeatureTrack, transitions: list[KeyMoment], duration: flo
         start, kind = nxt, k
     if duration - start >= 0.05 or not shots:
         shots.append(Shot(len(shots), start, duration, start_transition=kind))
+    missing = []
     for s in shots:
-        thumb, tt = track.thumbnail_near((s.start + s.end) / 2)
-        s.thumbnail, s.thumbnail_time = thumb, tt
+        inside = [k for k in track.thumbs if s.start - 1e-6 <= track.times[k] < s.end]
+        if inside:
+            mid = (s.start + s.end) / 2
+            best = min(inside, key=lambda k: abs(track.times[k] - mid))
+            s.thumbnail, s.thumbnail_time = track.thumbs[best], float(track.times[best])
+        else:
+            missing.append(s)
+    if missing and path is not None:
+        # Short shots between stored thumbnails: decode their middle frames exactly (one pass).
+        from .sampling import sample_frames
+
+        got = sample_frames(path, times=[(s.start + s.end) / 2 for s in missing], max_side=THUMB_SIDE)
+        for s, img, t in zip(missing, got.images, got.times):
+            s.thumbnail, s.thumbnail_time = img, t
+    for s in missing:
+        if s.thumbnail is None:
+            s.thumbnail, s.thumbnail_time = track.thumbnail_near((s.start + s.end) / 2)
     return shots
 
 
-def detect(source: Any, *detectors: Detector, skip_nonref: bool = True,
+#: Below this many frames, decoding everything is cheaper than skipping non-reference
+#: frames and then refining cuts (which re-decodes from a keyframe per cut).
+NONREF_MIN_FRAMES = 3000
+
+
+def detect(source: Any, *detectors: Detector, skip_nonref: bool | None = None,
            start: float = 0.0, end: float | None = None) -> Moments:
     """Find key moments in ``source`` (path or :class:`~videonb.Video`).
 
@@ -740,6 +778,8 @@ def detect(source: Any, *detectors: Detector, skip_nonref: bool = True,
     motion peaks, brightness changes).  Returns :class:`Moments` with
     ``moments`` (sorted :class:`~videonb.KeyMoment` list), ``shots`` (with
     representative thumbnails) and ``stats`` (frames decoded, time taken).
+    ``skip_nonref`` (default: automatic, on for clips over 3000 frames) lets the
+    decoder skip non-reference frames; cut times stay exact (they are refined).
     """
     import time
 
@@ -747,6 +787,8 @@ def detect(source: Any, *detectors: Detector, skip_nonref: bool = True,
 
     video = as_video(source)
     t0 = time.perf_counter()
+    if skip_nonref is None:
+        skip_nonref = video.info.frame_count > NONREF_MIN_FRAMES
     track = extract_features(video, skip_nonref=skip_nonref, start=start, end=end)
     dets = list(detectors) or default_detectors()
     context: dict[str, Any] = {"path": video.path}
@@ -762,7 +804,7 @@ def detect(source: Any, *detectors: Detector, skip_nonref: bool = True,
     results.sort(key=lambda m: (m.start, m.end))
     transitions = [m for m in results if m.kind in ("cut", "dissolve", "fade_in", "fade_out")]
     duration = video.info.duration if end is None else min(end, video.info.duration)
-    shots = _shots_from(track, transitions, duration, start=start)
+    shots = _shots_from(track, transitions, duration, start=start, path=video)
     elapsed = time.perf_counter() - t0
     if track.errors:
         import warnings

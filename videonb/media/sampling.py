@@ -148,6 +148,14 @@ class _FrameSource:
         self.errors = 0
         self.corrupt = 0
         self._it: Iterator[Any] | None = None
+        #: When set (a pts), packets decoded before it may skip non-reference frames.
+        self.approach_until: int | None = None
+
+    def approach(self, t: float, frames_before: int = 8) -> None:
+        """Skip non-reference frames until a few frames (plus decoder threads) before ``t``."""
+        fd = 1.0 / float(self.info.fps or 25)
+        margin = (frames_before + (self.stream.codec_context.thread_count or 2)) * fd
+        self.approach_until = self.to_pts(max(0.0, t - margin))
 
     def close(self) -> None:
         self.container.close()
@@ -161,7 +169,17 @@ class _FrameSource:
     def _decode(self) -> Iterator[Any]:
         import av
 
+        cc = self.stream.codec_context
+        current = None
         for packet in self.container.demux(self.stream):
+            if self.approach_until is not None:
+                # Far before the next target, non-reference frames cannot matter (nothing is
+                # predicted from them, and they are not the answer): let the decoder skip them.
+                dts = packet.dts if packet.dts is not None else packet.pts
+                want = "NONREF" if dts is not None and dts < self.approach_until else "DEFAULT"
+                if current != want:
+                    cc.skip_frame = want
+                    current = want
             try:
                 frames = packet.decode()
             except av.error.FFmpegError:
@@ -328,6 +346,7 @@ def _sample_exact(path: Path, info: VideoInfo, requested: list[float],
                     src.seek(t)
                     prev, pending = None, None
             started = True
+            src.approach(t)
             if pending is not None and pending.pts <= t_pts:
                 prev, pending = pending, None
             if pending is None:

@@ -36,11 +36,14 @@ class Video:
                  name: str | None = None,
                  progress: Callable[[int, int | None], None] | None = None) -> None:
         self._info: VideoInfo | None = None
+        #: Where a generated video came from (provider, model, job id, cost, prompt hash...).
+        self.provenance: dict[str, Any] | None = None
         self.origin: str
         if isinstance(source, Video):
             self.path = source.path
             self.origin = source.origin
             self._info = source._info
+            self.provenance = source.provenance
             self.name = name or source.name
             return
         if isinstance(source, str) and source.startswith(_URL_PREFIXES):
