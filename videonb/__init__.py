@@ -42,10 +42,29 @@ _LAZY = {
     "report": "videonb.display",
     "show": "videonb.display",
     "errors": "videonb.errors",
+    "generate": "videonb.providers.api",
+    "generate_async": "videonb.providers.api",
+    "image_to_video": "videonb.providers.api",
+    "image_to_video_async": "videonb.providers.api",
+    "extend": "videonb.providers.api",
+    "extend_async": "videonb.providers.api",
+    "edit": "videonb.providers.api",
+    "edit_async": "videonb.providers.api",
+    "stylize": "videonb.providers.api",
+    "stylize_async": "videonb.providers.api",
+    "analyze": "videonb.providers.api",
+    "analyze_async": "videonb.providers.api",
+    "ask": "videonb.providers.api",
+    "ask_async": "videonb.providers.api",
+    "jobs": "videonb.providers.api",
+    "resume": "videonb.providers.api",
+    "resume_async": "videonb.providers.api",
+    "Job": "videonb.providers.jobs",
+    "Analysis": "videonb.providers.base",
     "config": "videonb.settings",
 }
 
-__all__ = ["VideonbError", "__version__", *sorted(_LAZY)]
+__all__ = ["VideonbError", "__version__", "providers", *sorted(_LAZY)]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from . import errors
@@ -56,10 +75,20 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .media.probe import VideoInfo, probe
     from .media.sampling import Frames, iter_frames, sample_frames
     from .media.video import Video
+    from .providers.api import (analyze, analyze_async, ask, ask_async, edit, edit_async, extend,
+                                extend_async, generate, generate_async, image_to_video,
+                                image_to_video_async, jobs, resume, resume_async, stylize,
+                                stylize_async)
+    from .providers.base import Analysis
+    from .providers.jobs import Job
     from .types import KeyMoment, Shot
 
 
 def __getattr__(name: str) -> Any:
+    if name == "providers":  # the subpackage, which is callable: videonb.providers()
+        import importlib
+
+        return importlib.import_module("videonb.providers")
     module_name = _LAZY.get(name)
     if module_name is None:
         raise AttributeError(f"module 'videonb' has no attribute {name!r}")

@@ -1,0 +1,421 @@
+"""The public generation and understanding API (plain Python; the magics wrap these).
+
+Every function has an ``*_async`` twin for ``await`` in notebooks and async code; the
+sync versions run on videonb's private loop thread, so they work inside a running
+Jupyter kernel without ``asyncio.run()`` or ``nest_asyncio``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import BudgetExceededError, InvalidOptionError
+from .base import Analysis, Provider, Request, hash_file
+from .jobs import Job, _video_from_record, run_job
+from .ledger import ledger
+from .registry import get_provider, list_providers
+
+__all__ = [
+    "generate", "generate_async", "image_to_video", "image_to_video_async", "extend",
+    "extend_async", "edit", "edit_async", "stylize", "stylize_async", "analyze", "analyze_async",
+    "ask", "ask_async", "providers", "jobs", "resume", "resume_async",
+]
+
+
+def _split(provider: str | None, model: str | None) -> tuple[str, str | None]:
+    """``"runway/gen4_turbo"`` → ("runway", "gen4_turbo")."""
+    from ..settings import config
+
+    name = provider or config.default_provider
+    if "/" in name and model is None:
+        name, model = name.split("/", 1)
+    return name, model
+
+
+def _input(path_or_video: Any, kind: str) -> tuple[str, str]:
+    """(content hash, absolute path) of an input image or video."""
+    if path_or_video is None:
+        raise InvalidOptionError(f"This operation needs an input {kind}.")
+    p = Path(getattr(path_or_video, "path", path_or_video)).expanduser()
+    if not p.is_file():
+        raise InvalidOptionError(f"The input {kind} {str(p)!r} does not exist; check the path.")
+    if kind == "video":
+        from ..media.probe import probe
+
+        probe(p)  # clear errors for bad videos before anything is submitted
+    return hash_file(p), str(p.resolve())
+
+
+def _prepare(operation: str, prompt: str, provider: str | None, model: str | None, *,
+             seconds: float | None, ratio: str | None, seed: int | None, style: str | None,
+             inputs: dict[str, Any], options: dict[str, Any], api_key: str | None,
+             base_url: str | None, provider_options: dict[str, Any]) -> tuple[Provider, Request]:
+    name, model = _split(provider, model)
+    prov = get_provider(name, api_key=api_key, base_url=base_url, **provider_options)
+    req = Request(operation=operation, provider=name, model=model or prov.default_model,
+                  prompt=prompt or "", seconds=seconds, ratio=ratio, seed=seed, style=style,
+                  options=dict(options))
+    for kind, value in inputs.items():
+        if value is not None:
+            h, p = _input(value, "image" if kind in ("image", "mask") else "video")
+            req.inputs[kind] = h
+            req.input_paths[kind] = p
+    if "video" in req.inputs and prov.local:
+        from ..media.probe import probe
+
+        req.options.setdefault("source_fps", float(probe(req.input_paths["video"]).fps))
+    spec = prov.validate(req)
+    if req.seconds is None and spec.default_duration is not None:
+        req.seconds = spec.default_duration
+    if req.ratio is None and spec.default_ratio is not None:
+        req.ratio = spec.default_ratio
+    return prov, req
+
+
+def _check_budget(estimate: float | None, prov: Provider) -> None:
+    from ..settings import config
+
+    if not estimate or config.budget_usd is None:
+        return
+    spent = ledger().spent()
+    if spent + estimate > config.budget_usd + 1e-9:
+        raise BudgetExceededError(
+            f"This {prov.name} job is estimated at ${estimate:.2f}; the session has committed "
+            f"${spent:.2f} of its ${config.budget_usd:.2f} budget. Raise videonb.config.budget_usd "
+            f"on purpose, or use a shorter duration or a cheaper model (videonb.providers()).",
+            provider=prov.name)
+
+
+async def _start(prov: Provider, req: Request, *, refresh: bool, timeout: float | None,
+                 on_update: Any = None) -> tuple[Any, Job | None]:
+    """Return (cached Video, None) or (None, Job) for a new/attached job."""
+    led = ledger()
+    key = req.cache_key()
+    if not refresh:
+        hit = led.cached(key)
+        if hit is not None:
+            return _video_from_record(hit, req, cached=True), None
+        running = led.in_flight(key)
+        if running is not None:  # the same request is already paid for and running: attach
+            return None, Job(running, prov, req, led)
+    spec = prov.model(req.model)
+    estimate = spec.estimate(req.seconds)
+    _check_budget(estimate, prov)
+    rec = led.create(provider=prov.name, model=req.model, operation=req.operation,
+                     request_json=req.to_json(), cache_key=key, prompt_hash=req.prompt_hash,
+                     cost_estimate=estimate)
+    return None, Job(rec, prov, req, led)
+
+
+async def _generate_async(operation: str, prompt: str, provider: str | None, model: str | None,
+                          *, seconds: float | None = None, ratio: str | None = None,
+                          seed: int | None = None, style: str | None = None,
+                          inputs: dict[str, Any] | None = None, options: dict[str, Any] | None = None,
+                          wait: bool = True, refresh: bool = False, timeout: float | None = None,
+                          api_key: str | None = None, base_url: str | None = None,
+                          provider_options: dict[str, Any] | None = None,
+                          on_update: Any = None) -> Any:
+    prov, req = _prepare(operation, prompt, provider, model, seconds=seconds, ratio=ratio, seed=seed,
+                         style=style, inputs=inputs or {}, options=options or {}, api_key=api_key,
+                         base_url=base_url, provider_options=provider_options or {})
+    if prov.needs_key:
+        prov.key()  # resolve (and maybe prompt) now, in the caller's context, before any job exists
+    video, job = await _start(prov, req, refresh=refresh, timeout=timeout)
+    if video is not None:
+        return video
+    assert job is not None
+    import asyncio
+
+    task = asyncio.ensure_future(run_job(prov, req, job.record, job.ledger, timeout=timeout,
+                                         on_update=on_update))
+    job._future = task
+    if not wait:
+        return job
+    return await task
+
+
+def _sync(coro_fn: Any, *args: Any, progress: bool = True, **kwargs: Any) -> Any:
+    """Run an async API function from sync code, with a foreground progress display."""
+    from . import runtime
+
+    wait = kwargs.get("wait", True)
+    display = None
+    if progress and wait:
+        from ..display.progress import ProgressDisplay
+
+        display = ProgressDisplay()
+        state: dict[str, Any] = {}
+        kwargs["on_update"] = lambda rec: state.__setitem__("rec", rec)  # called on the loop thread
+
+        def tick() -> None:
+            if "rec" in state:
+                display.update(state["rec"])  # type: ignore[union-attr]
+
+        try:
+            result = runtime.run_sync(coro_fn(*args, **kwargs), on_tick=tick)
+        except BaseException as exc:
+            display.fail(exc)
+            raise
+        display.close(result)
+        return result
+    if not wait:
+        # Start the job on the private loop; hand back a Job whose future lives there.
+        fut = runtime.submit(coro_fn(*args, **kwargs))
+        job = fut.result()
+        if isinstance(job, Job) and job._future is not None:
+            task = job._future
+            import asyncio
+            import concurrent.futures
+
+            cf: concurrent.futures.Future[Any] = concurrent.futures.Future()
+
+            def _done(t: "asyncio.Future[Any]") -> None:
+                if t.cancelled():
+                    cf.cancel()
+                elif t.exception() is not None:
+                    cf.set_exception(t.exception())  # type: ignore[arg-type]
+                else:
+                    cf.set_result(t.result())
+
+            runtime.loop().call_soon_threadsafe(task.add_done_callback, _done)
+            job._future = cf
+        return job
+    return runtime.run_sync(coro_fn(*args, **kwargs))
+
+
+# --- generation -------------------------------------------------------------------------------
+async def generate_async(prompt: str, *, provider: str | None = None, model: str | None = None,
+                         seconds: float | None = None, ratio: str | None = None,
+                         image: Any = None, seed: int | None = None, wait: bool = True,
+                         refresh: bool = False, timeout: float | None = None,
+                         api_key: str | None = None, base_url: str | None = None,
+                         on_update: Any = None, **provider_options: Any) -> Any:
+    """Async twin of :func:`generate`."""
+    op = "image_to_video" if image is not None else "text_to_video"
+    return await _generate_async(op, prompt, provider, model, seconds=seconds, ratio=ratio,
+                                 seed=seed, inputs={"image": image}, wait=wait, refresh=refresh,
+                                 timeout=timeout, api_key=api_key, base_url=base_url,
+                                 provider_options=provider_options, on_update=on_update)
+
+
+def generate(prompt: str, *, provider: str | None = None, model: str | None = None,
+             seconds: float | None = None, ratio: str | None = None, image: Any = None,
+             seed: int | None = None, wait: bool = True, refresh: bool = False,
+             timeout: float | None = None, api_key: str | None = None,
+             base_url: str | None = None, progress: bool = True, **provider_options: Any) -> Any:
+    """Generate a video from a prompt (and optionally a first-frame image).
+
+    >>> v = videonb.generate("a paper boat on a pond at sunset", seconds=4)   # doctest: +SKIP
+
+    ``provider`` is ``"local"`` (default: an offline procedural *preview*), ``"runway"``,
+    ``"openai"`` (OpenAI-compatible video gateways via ``base_url``)... or
+    ``"provider/model"``.  The request is checked against the model's limits and the
+    session budget before anything is sent; the result is cached by request, so
+    running the cell again does not bill again (``refresh=True`` forces a new job).
+    Returns a :class:`~videonb.Video` (an inline player with provenance), or a
+    :class:`~videonb.providers.jobs.Job` with ``wait=False``.
+    """
+    return _sync(generate_async, prompt, provider=provider, model=model, seconds=seconds,
+                 ratio=ratio, image=image, seed=seed, wait=wait, refresh=refresh, timeout=timeout,
+                 api_key=api_key, base_url=base_url, progress=progress, **provider_options)
+
+
+async def image_to_video_async(image: Any, motion_prompt: str = "", **kwargs: Any) -> Any:
+    """Async twin of :func:`image_to_video`."""
+    return await generate_async(motion_prompt, image=image, **kwargs)
+
+
+def image_to_video(image: Any, motion_prompt: str = "", **kwargs: Any) -> Any:
+    """Animate a still image; on ``local`` the motion prompt becomes a camera move."""
+    return generate(motion_prompt, image=image, **kwargs)
+
+
+def _op_sync(op: str, video: Any, prompt: str, kwargs: dict[str, Any], *, inputs: dict[str, Any],
+             style: str | None = None, options: dict[str, Any] | None = None) -> Any:
+    progress = kwargs.pop("progress", True)
+    return _sync(_generate_async, op, prompt, kwargs.pop("provider", None), kwargs.pop("model", None),
+                 seconds=kwargs.pop("seconds", None), ratio=kwargs.pop("ratio", None),
+                 seed=kwargs.pop("seed", None), style=style, inputs={"video": video, **inputs},
+                 options=options or {}, wait=kwargs.pop("wait", True),
+                 refresh=kwargs.pop("refresh", False), timeout=kwargs.pop("timeout", None),
+                 api_key=kwargs.pop("api_key", None), base_url=kwargs.pop("base_url", None),
+                 provider_options=kwargs, progress=progress)
+
+
+def extend(video: Any, prompt: str = "", *, seconds: float = 2.0, mode: str = "auto",
+           **kwargs: Any) -> Any:
+    """Continue a video by ``seconds`` (local: continue the last camera move, or hold)."""
+    return _op_sync("extend", video, prompt, {**kwargs, "seconds": seconds}, inputs={},
+                    options={"mode": mode})
+
+
+_KNOWN = ("seconds", "ratio", "seed", "wait", "refresh", "timeout", "api_key", "base_url",
+          "on_update")
+
+
+def _kw(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Split keyword arguments into the engine's own and the provider's options."""
+    out = {k: kwargs.pop(k) for k in _KNOWN if k in kwargs}
+    kwargs.pop("progress", None)
+    out["provider_options"] = dict(kwargs)
+    return out
+
+
+async def extend_async(video: Any, prompt: str = "", *, seconds: float = 2.0, mode: str = "auto",
+                       **kwargs: Any) -> Any:
+    """Async twin of :func:`extend`."""
+    return await _generate_async("extend", prompt, kwargs.pop("provider", None),
+                                 kwargs.pop("model", None), inputs={"video": video},
+                                 options={"mode": mode}, **_kw({**kwargs, "seconds": seconds}))
+
+
+def edit(video: Any, prompt: str = "", *, mask: Any = None, boxes: Any = None, **kwargs: Any) -> Any:
+    """Remove (inpaint) an object: ``mask=`` image path, or ``boxes=[(x, y, w, h)]`` /
+    ``[(t0, t1, (x, y, w, h))]`` in pixels or fractions of the frame."""
+    if mask is None and boxes is None:
+        raise InvalidOptionError("edit() needs mask= (an image) or boxes= [(x, y, w, h)] to know "
+                                 "what to remove.")
+    return _op_sync("edit", video, prompt or "remove object", kwargs, inputs={"mask": mask},
+                    options={"boxes": boxes} if boxes is not None else {})
+
+
+async def edit_async(video: Any, prompt: str = "", *, mask: Any = None, boxes: Any = None,
+                     **kwargs: Any) -> Any:
+    """Async twin of :func:`edit`."""
+    if mask is None and boxes is None:
+        raise InvalidOptionError("edit() needs mask= or boxes= to know what to remove.")
+    return await _generate_async("edit", prompt or "remove object", kwargs.pop("provider", None),
+                                 kwargs.pop("model", None), inputs={"video": video, "mask": mask},
+                                 options={"boxes": boxes} if boxes is not None else {},
+                                 **_kw(kwargs))
+
+
+def stylize(video: Any, style: str, *, strength: float = 1.0, **kwargs: Any) -> Any:
+    """Restyle a video (local: sketch, cartoon/anime, oil/painting, watercolor, detail,
+    edge-preserving)."""
+    return _op_sync("stylize", video, style, kwargs, inputs={}, style=style,
+                    options={"strength": strength})
+
+
+async def stylize_async(video: Any, style: str, *, strength: float = 1.0, **kwargs: Any) -> Any:
+    """Async twin of :func:`stylize`."""
+    return await _generate_async("stylize", style, kwargs.pop("provider", None),
+                                 kwargs.pop("model", None), style=style, inputs={"video": video},
+                                 options={"strength": strength}, **_kw(kwargs))
+
+
+# --- understanding -------------------------------------------------------------------------------
+async def analyze_async(video: Any, *, provider: str | None = None, model: str | None = None,
+                        question: str | None = None, frames: int | None = None,
+                        api_key: str | None = None, base_url: str | None = None,
+                        **provider_options: Any) -> Analysis:
+    """Async twin of :func:`analyze`."""
+    from ..media.video import as_video
+
+    v = as_video(video)
+    name, model = _split(provider or "local", model)
+    prov = get_provider(name, api_key=api_key, base_url=base_url, **provider_options)
+    return await prov.analyze(v, question=question, model=model, frames=frames)
+
+
+def analyze(video: Any, *, provider: str | None = None, model: str | None = None,
+            question: str | None = None, frames: int | None = None, api_key: str | None = None,
+            base_url: str | None = None, **provider_options: Any) -> Analysis:
+    """Summarise a video and list its key moments (and answer ``question`` if given).
+
+    ``provider="local"`` (default) measures structure offline; ``"gemini"`` or ``"openai"``
+    (any OpenAI-compatible vision model via ``base_url``) describe content.  The result
+    renders as player + frame grid + key-moment timeline (+ answer).
+    """
+    from . import runtime
+
+    return runtime.run_sync(analyze_async(video, provider=provider, model=model, question=question,
+                                          frames=frames, api_key=api_key, base_url=base_url,
+                                          **provider_options))
+
+
+def ask(video: Any, question: str, **kwargs: Any) -> str:
+    """Ask one question about a video; returns the answer text."""
+    return analyze(video, question=question, **kwargs).answer or ""
+
+
+async def ask_async(video: Any, question: str, **kwargs: Any) -> str:
+    return (await analyze_async(video, question=question, **kwargs)).answer or ""
+
+
+# --- bookkeeping ---------------------------------------------------------------------------------
+class _Table(list):  # type: ignore[type-arg]
+    """A list of rows that renders as an HTML table (and plain text)."""
+
+    def __init__(self, rows: list[Any], columns: list[str], title: str) -> None:
+        super().__init__(rows)
+        self.columns, self.title = columns, title
+
+    def _repr_html_(self) -> str:
+        from ..display.html import esc
+
+        head = "".join(f"<th>{esc(c)}</th>" for c in self.columns)
+        body = "".join("<tr>" + "".join(f"<td>{esc(str(getattr(r, c, '')))}</td>" for c in self.columns)
+                       + "</tr>" for r in self)
+        return (f'<div class="vnb"><b>{esc(self.title)}</b><table><thead><tr>{head}</tr></thead>'
+                f"<tbody>{body}</tbody></table></div>")
+
+    def __repr__(self) -> str:
+        widths = [max(len(c), *(len(str(getattr(r, c, ""))) for r in self)) if self else len(c)
+                  for c in self.columns]
+        line = "  ".join(c.ljust(w) for c, w in zip(self.columns, widths))
+        rows = ["  ".join(str(getattr(r, c, "")).ljust(w) for c, w in zip(self.columns, widths))
+                for r in self]
+        return "\n".join([self.title, line, *rows])
+
+
+def providers() -> Any:
+    """Providers and models: capabilities, limits, prices, and whether a key is set (never the key)."""
+    rows = list_providers()
+    cols = ["provider", "model", "operations", "durations", "ratios", "max_prompt", "price", "key",
+            "available"]
+    return _Table(rows, cols, "videonb providers")
+
+
+def jobs(*, limit: int = 50, status: str | None = None) -> Any:
+    """Jobs recorded in the ledger, newest first."""
+    rows = ledger().all(limit=limit, status=status)
+    cols = ["id", "provider", "model", "operation", "status", "progress", "cost_estimate", "cost",
+            "remote_id", "error_code", "output_path"]
+    return _Table(rows, cols, f"videonb jobs ({ledger().path})")
+
+
+async def resume_async(job_id: str | None = None, *, timeout: float | None = None,
+                       **provider_options: Any) -> list[Any]:
+    """Continue every unfinished job (or one), e.g. after a kernel restart."""
+    import asyncio
+
+    led = ledger()
+    recs = [led.get(job_id)] if job_id else led.unfinished()
+    results: list[Any] = []
+
+    async def one(rec: Any) -> Any:
+        req = Request.from_json(rec.request)
+        prov = get_provider(rec.provider, **provider_options)
+        try:
+            return await run_job(prov, req, rec, led, timeout=timeout)
+        except Exception as exc:  # noqa: BLE001 - report per job, keep going
+            return exc
+
+    results = list(await asyncio.gather(*(one(r) for r in recs if r is not None)))
+    return results
+
+
+def resume(job_id: str | None = None, *, timeout: float | None = None,
+           **provider_options: Any) -> list[Any]:
+    """Sync twin of :func:`resume_async`: returns a Video or an exception per job."""
+    from . import runtime
+
+    return runtime.run_sync(resume_async(job_id, timeout=timeout, **provider_options))
+
+
+def _in_kernel() -> bool:  # pragma: no cover - helper for displays
+    return "ipykernel" in sys.modules and os.environ.get("VIDEONB_NO_DISPLAY") is None

@@ -1,0 +1,275 @@
+"""Provider interface, capabilities as data, and request validation.
+
+A provider is a class with a ``name``, the env var names of its key, the Python
+modules it needs, and a ``models`` table of :class:`ModelSpec` — durations,
+ratios, prompt limits, inputs and price per second — which is checked
+*before* any network call or any money is spent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Literal, Sequence
+
+from ..errors import InvalidOptionError
+
+__all__ = ["Operation", "ModelSpec", "Request", "PollResult", "Provider", "Analysis"]
+
+#: What a model can do.
+Operation = Literal["text_to_video", "image_to_video", "video_to_video", "extend", "edit",
+                    "stylize", "analyze"]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One model's capabilities, limits and price (all plain data)."""
+
+    id: str
+    operations: tuple[str, ...]
+    #: Allowed durations in seconds: a tuple of values, or (min, max) with ``duration_range=True``.
+    durations: tuple[float, ...] = ()
+    duration_range: bool = False
+    default_duration: float | None = None
+    #: Allowed ratio/size strings exactly as the provider spells them ("1280:720", "720x1280").
+    ratios: tuple[str, ...] = ()
+    default_ratio: str | None = None
+    max_prompt_chars: int | None = None
+    prompt_required: bool = True
+    image_input: bool = False
+    #: USD per second of output video (None: free or not billed per second).
+    price_per_second: float | None = None
+    #: USD per call for understanding models (rough, token-based pricing summarised).
+    price_note: str = ""
+    price_source: str = ""
+    notes: str = ""
+
+    def describe_durations(self) -> str:
+        if not self.durations:
+            return "any"
+        if self.duration_range:
+            return f"{self.durations[0]:g}–{self.durations[1]:g} s"
+        return ", ".join(f"{d:g}" for d in self.durations) + " s"
+
+    def estimate(self, seconds: float | None) -> float | None:
+        if self.price_per_second is None:
+            return None
+        s = seconds if seconds is not None else (self.default_duration or 0)
+        return round(self.price_per_second * s, 4)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Request:
+    """A normalised generation/edit request (what gets validated, hashed and stored)."""
+
+    operation: str
+    provider: str
+    model: str
+    prompt: str = ""
+    seconds: float | None = None
+    ratio: str | None = None
+    seed: int | None = None
+    style: str | None = None
+    #: Input media by content hash (path kept separately, never part of the cache key).
+    inputs: dict[str, str] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    input_paths: dict[str, str] = field(default_factory=dict)
+
+    def cache_key(self) -> str:
+        """Hash of everything that determines the output (provider, model, params, input hashes)."""
+        payload = {"op": self.operation, "provider": self.provider, "model": self.model,
+                   "prompt": " ".join(self.prompt.split()), "seconds": self.seconds,
+                   "ratio": self.ratio, "seed": self.seed, "style": self.style,
+                   "inputs": dict(sorted(self.inputs.items())),
+                   "options": json.loads(json.dumps(self.options, sort_keys=True, default=str))}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+    @property
+    def prompt_hash(self) -> str:
+        return hashlib.sha256(self.prompt.encode()).hexdigest()[:16]
+
+    def to_json(self) -> str:
+        d = asdict(self)
+        return json.dumps(d, sort_keys=True, default=str)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Request":
+        return cls(**json.loads(text))
+
+
+@dataclass
+class PollResult:
+    """One look at a remote job."""
+
+    status: Literal["queued", "running", "succeeded", "failed", "cancelled"]
+    progress: float | None = None
+    output_url: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    retry_after: float | None = None
+    raw_status: str | None = None
+
+
+@dataclass
+class Analysis:
+    """What an understanding provider (or the local analyser) says about a video."""
+
+    summary: str
+    moments: list[Any]
+    answer: str | None = None
+    provider: str = "local"
+    model: str = ""
+    video: Any = None
+    frames: Any = None
+    shots: list[Any] = field(default_factory=list)
+    cost_usd: float | None = None
+    raw: Any = None
+
+    def _repr_html_(self) -> str:
+        from ..display.analysis import analysis_html
+
+        return analysis_html(self)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return {"text/html": self._repr_html_(), "text/plain": repr(self)}
+
+    @property
+    def html(self) -> str:
+        return self._repr_html_()
+
+    def __repr__(self) -> str:
+        ans = f", answer={self.answer[:60]!r}" if self.answer else ""
+        return (f"<Analysis by {self.provider}{'/' + self.model if self.model else ''}: "
+                f"{len(self.moments)} moments{ans}>")
+
+
+class Provider:
+    """Base class of every provider. Subclasses fill the class attributes and override the
+    coroutines they support; registration is through the ``videonb.providers`` entry point group."""
+
+    name: ClassVar[str] = ""
+    display_name: ClassVar[str] = ""
+    #: Official SDK environment variable names for the key (empty: no key needed).
+    key_env: ClassVar[tuple[str, ...]] = ()
+    #: Python modules needed (checked without importing them).
+    requires: ClassVar[tuple[str, ...]] = ()
+    install_hint: ClassVar[str] = ""
+    models: ClassVar[dict[str, ModelSpec]] = {}
+    default_model: ClassVar[str] = ""
+    #: True when outputs are rendered locally (no network, no cost).
+    local: ClassVar[bool] = False
+    description: ClassVar[str] = ""
+
+    def __init__(self, *, api_key: str | None = None, base_url: str | None = None,
+                 **options: Any) -> None:
+        self._explicit_key = api_key
+        self.base_url = base_url
+        self.options = options
+
+    # --- keys -------------------------------------------------------------------
+    @property
+    def needs_key(self) -> bool:
+        return bool(self.key_env)
+
+    def key(self, *, prompt: bool = True) -> str | None:
+        if not self.key_env:
+            return None
+        from .keys import resolve_key
+
+        return resolve_key(self.name, self.key_env, self._explicit_key, prompt=prompt).value
+
+    # --- models -----------------------------------------------------------------
+    def model(self, model: str | None) -> ModelSpec:
+        mid = model or self.default_model
+        spec = self.models.get(mid)
+        if spec is None:
+            known = ", ".join(sorted(self.models)) or "(none)"
+            raise InvalidOptionError(
+                f"'{self.name}' has no model '{mid}'. Models: {known}. Run videonb.providers() "
+                f"for the full table.")
+        return spec
+
+    def validate(self, req: Request) -> ModelSpec:
+        """Check ``req`` against the model's limits; raise InvalidOptionError naming allowed values."""
+        spec = self.model(req.model)
+        if req.operation not in spec.operations:
+            can = ", ".join(spec.operations)
+            raise InvalidOptionError(
+                f"{self.name}/{spec.id} cannot do {req.operation}; it does: {can}.")
+        if spec.prompt_required and not req.prompt.strip() and req.operation != "stylize":
+            raise InvalidOptionError(f"{self.name}/{spec.id} needs a prompt (the cell body or "
+                                     f"prompt=...).")
+        if spec.max_prompt_chars is not None and len(req.prompt) > spec.max_prompt_chars:
+            raise InvalidOptionError(
+                f"The prompt is {len(req.prompt)} characters; {self.name}/{spec.id} allows at most "
+                f"{spec.max_prompt_chars}. Shorten it.")
+        if req.seconds is not None and spec.durations:
+            ok = (spec.durations[0] <= req.seconds <= spec.durations[1]) if spec.duration_range \
+                else any(abs(req.seconds - d) < 1e-6 for d in spec.durations)
+            if not ok:
+                raise InvalidOptionError(
+                    f"seconds={req.seconds:g} is not allowed for {self.name}/{spec.id}; allowed: "
+                    f"{spec.describe_durations()}.")
+        if req.ratio is not None and spec.ratios and req.ratio not in spec.ratios:
+            raise InvalidOptionError(
+                f"ratio={req.ratio!r} is not allowed for {self.name}/{spec.id}; allowed: "
+                f"{', '.join(spec.ratios)}.")
+        if "image" in req.inputs and not spec.image_input:
+            raise InvalidOptionError(f"{self.name}/{spec.id} does not take an image input.")
+        return spec
+
+    def available(self) -> tuple[bool, str]:
+        """(usable, reason): whether the optional dependencies are importable."""
+        import importlib.util
+
+        for mod in self.requires:
+            if importlib.util.find_spec(mod) is None:
+                return False, f"needs {mod}: {self.install_hint or 'pip install ' + mod}"
+        return True, ""
+
+    def retryable_failure(self, code: str | None) -> bool:
+        """True when a job that failed with ``code`` should be resubmitted automatically."""
+        return False
+
+    # --- operations (override) -----------------------------------------------------
+    async def submit(self, req: Request) -> str:
+        """Start a remote job; return the provider's job id."""
+        raise NotImplementedError(f"{self.name} does not generate video")
+
+    async def poll(self, remote_id: str) -> PollResult:
+        raise NotImplementedError
+
+    async def cancel(self, remote_id: str) -> None:
+        raise NotImplementedError
+
+    async def download(self, url: str, dest: Path) -> Path:
+        raise NotImplementedError
+
+    async def render(self, req: Request, dest: Path) -> Path:
+        """Local providers: produce the output file directly."""
+        raise NotImplementedError
+
+    async def analyze(self, video: Any, *, question: str | None = None, model: str | None = None,
+                      frames: int | None = None) -> Analysis:
+        raise NotImplementedError(f"{self.name} does not analyse video")
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
+
+
+def hash_file(path: str | Path) -> str:
+    """SHA-256 of a file's bytes (inputs are identified by content, not by path)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def as_ratio_list(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(values)

@@ -1,0 +1,176 @@
+"""Gemini video understanding through the official ``google-genai`` SDK.
+
+(The older ``google-generativeai`` package reached end of life on 2025-11-30; this uses its
+successor.)  Videos up to the inline limit (20 MB by default) are sent inline; larger ones
+go through the Files API, which is polled until the file leaves PROCESSING and is ACTIVE.
+``VideoMetadata`` carries the sampling ``fps`` and optional start/end offsets.  The model
+answers in JSON (summary, key moments with MM:SS times, answer), which is validated and,
+when invalid, sent back once for repair.
+
+Key: ``GEMINI_API_KEY`` or ``GOOGLE_API_KEY``; ``base_url=`` points the SDK elsewhere (the
+loopback emulator in tests).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ..errors import (
+    AuthenticationError,
+    InvalidOptionError,
+    JobFailedError,
+    JobTimeoutError,
+    ModelOutputError,
+    ProviderHTTPError,
+    RateLimitError,
+)
+from .base import Analysis, ModelSpec, Provider
+from .structured import SCHEMA, parse_analysis, repair_prompt
+
+__all__ = ["GeminiProvider", "INLINE_LIMIT"]
+
+#: Inline request limit used by default (the docs quote 20 MB; some pages say 100 MB).
+INLINE_LIMIT = 20 * 1024 * 1024
+_PRICE = "token-billed: Gemini 2.5 Flash $0.30 per 1M input tokens (video ≈ 300 tokens/s at 1 fps)"
+
+MODELS = {
+    "gemini-2.5-flash": ModelSpec("gemini-2.5-flash", ("analyze",), prompt_required=False,
+                                  price_note=_PRICE),
+    "gemini-2.5-pro": ModelSpec("gemini-2.5-pro", ("analyze",), prompt_required=False,
+                                price_note="token-billed: $1.25 per 1M input tokens (≤200k prompt)"),
+    "gemini-2.5-flash-lite": ModelSpec("gemini-2.5-flash-lite", ("analyze",), prompt_required=False,
+                                       price_note="token-billed, cheapest Gemini"),
+}
+
+
+class GeminiProvider(Provider):
+    name: ClassVar[str] = "gemini"
+    display_name: ClassVar[str] = "Google Gemini"
+    key_env: ClassVar[tuple[str, ...]] = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+    requires: ClassVar[tuple[str, ...]] = ("google.genai",)
+    install_hint: ClassVar[str] = "pip install google-genai"
+    models: ClassVar[dict[str, ModelSpec]] = MODELS
+    default_model: ClassVar[str] = "gemini-2.5-flash"
+    description: ClassVar[str] = "Video understanding (summary, key moments, answers)."
+
+    def available(self) -> tuple[bool, str]:
+        import importlib.util
+
+        try:
+            ok = importlib.util.find_spec("google.genai") is not None
+        except ModuleNotFoundError:
+            ok = False
+        return (True, "") if ok else (False, f"needs google-genai: {self.install_hint}")
+
+    def model(self, model: str | None) -> ModelSpec:
+        mid = model or self.default_model
+        return self.models.get(mid) or ModelSpec(mid, ("analyze",), prompt_required=False,
+                                                 price_note="unknown model: no price data")
+
+    def _client(self) -> Any:
+        from google import genai
+        from google.genai import types
+
+        opts = types.HttpOptions(base_url=self.base_url) if self.base_url else None
+        return genai.Client(api_key=self.key(), http_options=opts)
+
+    async def _call(self, fn: Any, *args: Any, retries: int = 3, **kwargs: Any) -> Any:
+        from google.genai import errors as gerr
+
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await fn(*args, **kwargs)
+            except gerr.APIError as exc:
+                code = int(getattr(exc, "code", 0) or 0)
+                msg = getattr(exc, "message", None) or str(exc)
+                if code in (401, 403) or (code == 400 and "API key" in str(msg)):
+                    raise AuthenticationError(
+                        f"gemini: the API key was rejected (HTTP {code}: {msg}). Check "
+                        f"GEMINI_API_KEY.", provider=self.name, status=code) from None
+                if code == 429 or code >= 500:
+                    if attempt <= retries:
+                        await asyncio.sleep(min(30.0, 0.5 * 2 ** attempt))
+                        continue
+                    cls = RateLimitError if code == 429 else ProviderHTTPError
+                    raise cls(f"gemini: HTTP {code}: {msg}", provider=self.name, status=code,
+                              retryable=True) from None
+                raise ProviderHTTPError(f"gemini: HTTP {code}: {msg}", provider=self.name,
+                                        status=code) from None
+
+    async def _video_part(self, client: Any, path: Path, fps: float | None,
+                          start: float | None, end: float | None) -> Any:
+        from google.genai import types
+
+        meta = None
+        if fps is not None or start is not None or end is not None:
+            meta = types.VideoMetadata(fps=fps, start_offset=None if start is None else f"{start:g}s",
+                                       end_offset=None if end is None else f"{end:g}s")
+        limit = int(self.options.get("inline_limit", INLINE_LIMIT))
+        size = path.stat().st_size
+        if size <= limit:
+            return types.Part(inline_data=types.Blob(data=path.read_bytes(), mime_type="video/mp4"),
+                              video_metadata=meta)
+        uploaded = await self._call(client.aio.files.upload, file=str(path),
+                                    config=types.UploadFileConfig(mime_type="video/mp4"))
+        deadline = time.monotonic() + float(self.options.get("file_timeout", 600))
+        delay = float(self.options.get("file_poll", 2.0))
+        while True:
+            state = str(getattr(uploaded.state, "name", uploaded.state) or "")
+            if state.endswith("ACTIVE"):
+                break
+            if state.endswith("FAILED"):
+                raise JobFailedError(f"gemini: the uploaded file {uploaded.name} failed processing.",
+                                     provider=self.name, detail_code="FILE_FAILED")
+            if time.monotonic() > deadline:
+                raise JobTimeoutError(f"gemini: file {uploaded.name} still {state} after the timeout.",
+                                      provider=self.name)
+            await asyncio.sleep(delay)
+            uploaded = await self._call(client.aio.files.get, name=uploaded.name)
+        return types.Part(file_data=types.FileData(file_uri=uploaded.uri, mime_type="video/mp4"),
+                          video_metadata=meta)
+
+    async def analyze(self, video: Any, *, question: str | None = None, model: str | None = None,
+                      frames: int | None = None) -> Analysis:
+        from google.genai import types
+
+        from ..media.sampling import sample_frames
+
+        mid = model or self.default_model
+        fps = self.options.get("fps")
+        if fps is not None and not (0 < float(fps) <= 24):
+            raise InvalidOptionError(f"fps={fps}: Gemini samples between 0 and 24 frames per second.")
+        client = self._client()
+        duration = video.info.duration
+        part = await self._video_part(client, Path(video.path), None if fps is None else float(fps),
+                                      self.options.get("start"), self.options.get("end"))
+        prompt = (f"Describe this {duration:.1f}-second video in 2-4 sentences and list its key "
+                  f"moments with start and end as MM:SS and a short label."
+                  + (f" Then answer: {question!r}." if question else "")
+                  + " Reply with JSON only.")
+        config = types.GenerateContentConfig(response_mime_type="application/json",
+                                             response_json_schema=SCHEMA)
+        contents: list[Any] = [types.Content(role="user", parts=[part, types.Part(text=prompt)])]
+        resp = await self._call(client.aio.models.generate_content, model=mid, contents=contents,
+                                config=config)
+        text = resp.text or ""
+        try:
+            parsed = parse_analysis(text, duration)
+        except ModelOutputError as exc:
+            contents += [types.Content(role="model", parts=[types.Part(text=text)]),
+                         types.Content(role="user", parts=[types.Part(text=repair_prompt(str(exc)))])]
+            resp = await self._call(client.aio.models.generate_content, model=mid,
+                                    contents=contents, config=config)
+            text = resp.text or ""
+            parsed = parse_analysis(text, duration, final=True, provider=self.name)
+        grid = await asyncio.to_thread(sample_frames, video, n=int(frames or 12), max_side=480)
+        for m in parsed.moments:
+            m.thumbnail = None
+        usage = getattr(resp, "usage_metadata", None)
+        return Analysis(summary=parsed.summary, moments=parsed.moments, answer=parsed.answer,
+                        provider=self.name, model=mid, video=video, frames=grid,
+                        raw={"text": text, "prompt_tokens": getattr(usage, "prompt_token_count", None)})
