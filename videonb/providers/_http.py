@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -25,20 +26,28 @@ from ..errors import (
 
 __all__ = ["client", "call", "download_to", "error_message", "retry_after_seconds"]
 
-_CLIENTS: dict[tuple[int, str], Any] = {}
+_CLIENTS: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Any, Any]]" = \
+    weakref.WeakKeyDictionary()
 
 
-def client(timeout: float = 60.0) -> Any:
-    """One AsyncClient per event loop (clients are bound to the loop they were used on)."""
+def client(timeout: float = 60.0, *, fresh_connections: bool = False) -> Any:
+    """One AsyncClient per event loop (a client's connections belong to the loop that made them;
+    keyed by the loop object itself, so a new loop never inherits a dead loop's client).
+
+    ``fresh_connections`` gives a client that never reuses a kept-alive connection: used for
+    submits, so a connection the server had silently closed cannot make a paid request
+    ambiguous."""
     import httpx
 
     loop = asyncio.get_running_loop()
-    key = (id(loop), str(timeout))
-    c = _CLIENTS.get(key)
+    per_loop = _CLIENTS.setdefault(loop, {})
+    key = (timeout, fresh_connections)
+    c = per_loop.get(key)
     if c is None or c.is_closed:
+        limits = httpx.Limits(max_keepalive_connections=0) if fresh_connections else httpx.Limits()
         c = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=10.0), follow_redirects=False,
-                              headers={"User-Agent": "videonb"})
-        _CLIENTS[key] = c
+                              headers={"User-Agent": "videonb"}, limits=limits)
+        per_loop[key] = c
     return c
 
 
@@ -85,8 +94,8 @@ async def call(method: str, url: str, *, provider: str, headers: dict[str, str] 
     while True:
         attempt += 1
         try:
-            resp = await client(timeout).request(method, url, headers=headers, json=json_body,
-                                                 data=data, files=files, params=params)
+            resp = await client(timeout, fresh_connections=submit).request(
+                method, url, headers=headers, json=json_body, data=data, files=files, params=params)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             # Nothing reached the server: always safe to retry.
             if attempt > retries:

@@ -163,7 +163,7 @@ def _raise_failure(rec: JobRecord) -> None:
     if rec.error_code:
         msg += f" ({rec.error_code})"
     if rec.error_message:
-        msg += f": {rec.error_message}"
+        msg += f": {rec.error_message.rstrip('.')}"
     if rec.status == "cancelled":
         raise JobCancelledError(msg.replace("failed", "was cancelled"), provider=rec.provider)
     code = (rec.error_code or "").upper()

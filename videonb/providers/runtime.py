@@ -68,11 +68,13 @@ def run_sync(coro: Awaitable[T], *, on_tick: Callable[[], Any] | None = None,
     fut = submit(coro)
     try:
         while True:
-            try:
-                return fut.result(timeout=tick)
-            except concurrent.futures.TimeoutError:
-                if on_tick is not None:
-                    on_tick()
+            # Wait on completion, not on fut.result(timeout=...): a coroutine that *raises* a
+            # TimeoutError subclass (e.g. JobTimeoutError) must not look like "still running".
+            done, _ = concurrent.futures.wait([fut], timeout=tick)
+            if done:
+                return fut.result()
+            if on_tick is not None:
+                on_tick()
     except KeyboardInterrupt:
         fut.cancel()
         if on_interrupt is not None:

@@ -1,0 +1,284 @@
+"""videonb's own provider clients against the loopback emulators (real HTTP on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+import videonb
+from videonb import errors
+from videonb.providers import keys
+from videonb.testing.emulators import GeminiEmulator, OpenAIEmulator, RunwayEmulator
+
+KEY = "key_test_emulated_SECRET_42"
+FAST = dict(api_key=KEY, poll_interval=0.02, progress=False)
+
+
+@pytest.fixture()
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("VIDEONB_HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    for name in ("RUNWAYML_API_SECRET", "OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY",
+                 "OPENAI_BASE_URL", "RUNWAYML_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+@pytest.fixture()
+def runway(home):
+    with RunwayEmulator(expected_key=KEY, job_seconds=0.15, concurrency=None) as emu:
+        yield emu
+
+
+def _gen(emu, prompt, **kw):
+    return videonb.generate(prompt, provider="runway", base_url=emu.base_url, seconds=5, **FAST, **kw)
+
+
+# --- Runway ----------------------------------------------------------------------------------
+def test_runway_happy_path_downloads_and_records(runway, home):
+    v = _gen(runway, "a red kite over the sea")
+    assert v.info.codec == "h264" and v.info.frame_count > 0
+    prov = v.provenance
+    assert prov["provider"] == "runway" and prov["model"] == "gen4.5"
+    assert prov["cost_usd"] == pytest.approx(0.60) and prov["remote_id"]
+    rec = videonb.jobs()[0]
+    assert rec.status == "succeeded" and rec.output_hash in str(v.path)
+    posts = runway.requests.filter(method="POST")
+    assert len(posts) == 1 and posts[0].path == "/v1/text_to_video"
+    # the version header was sent (the emulator rejects requests without it)
+    assert all(r.status < 400 for r in runway.requests)
+
+
+def test_same_request_is_served_from_cache_not_billed_twice(runway):
+    a = _gen(runway, "a paper boat")
+    b = _gen(runway, "a  paper boat ")          # whitespace-normalised: same request
+    assert b.provenance["cached"] is True and b.path == a.path
+    assert len(runway.requests.filter(method="POST")) == 1
+    c = _gen(runway, "a paper boat", refresh=True)
+    assert c.provenance["cached"] is False
+    assert len(runway.requests.filter(method="POST")) == 2
+
+
+def test_moderation_is_not_retried(runway):
+    runway.inject("SAFETY.INPUT.TEXT")
+    with pytest.raises(errors.ModerationError, match="SAFETY.INPUT.TEXT"):
+        _gen(runway, "something refused")
+    assert len(runway.requests.filter(method="POST")) == 1
+    assert videonb.jobs()[0].status == "failed"
+
+
+def test_internal_failure_is_resubmitted(runway):
+    runway.inject("INTERNAL.BAD_OUTPUT")
+    v = _gen(runway, "try again please")
+    assert v.info.frame_count > 0
+    assert len(runway.requests.filter(method="POST")) == 2
+
+
+@pytest.mark.parametrize("fault", ["429", "500", "503", "reset"])
+def test_transient_http_faults_on_polling_are_survived(runway, fault):
+    runway.inject(fault, match="GET /v1/tasks", retry_after=0.05)
+    v = _gen(runway, f"survive {fault}")
+    assert v.info.frame_count > 0
+
+
+def test_429_on_submit_is_retried_after_retry_after(runway):
+    runway.inject("429", match="POST /v1/text_to_video", retry_after=0.05)
+    v = _gen(runway, "rate limited first")
+    assert v.info.frame_count > 0
+    statuses = [r.status for r in runway.requests.filter(method="POST")]
+    assert statuses[0] == 429 and statuses[-1] == 200
+
+
+def test_reset_during_submit_is_not_blindly_resubmitted(runway):
+    runway.inject("reset", match="POST /v1/text_to_video")
+    with pytest.raises(errors.ProviderHTTPError, match="dashboard"):
+        _gen(runway, "ambiguous submit")
+
+
+def test_wrong_key_is_authentication_error_without_the_key(runway):
+    with pytest.raises(errors.AuthenticationError) as ei:
+        videonb.generate("x", provider="runway", base_url=runway.base_url, seconds=5,
+                         api_key="wrong_key_987654321", poll_interval=0.02, progress=False)
+    assert "wrong_key_987654321" not in str(ei.value)
+
+
+def test_expired_output_url_is_refetched(home):
+    with RunwayEmulator(expected_key=KEY, job_seconds=0.1, output_ttl=0.0) as emu:
+        with pytest.raises(errors.OutputExpiredError):
+            _gen(emu, "expires instantly")
+        rec = videonb.jobs()[0]
+        assert rec.status == "failed" and rec.error_code == "OUTPUT_EXPIRED"
+
+
+def test_cancel_a_running_job(runway):
+    runway.job_seconds = 30.0
+    job = _gen(runway, "long one", wait=False)
+    assert isinstance(job, videonb.Job)
+    for _ in range(200):
+        if job.record.remote_id:
+            break
+        import time
+
+        time.sleep(0.01)  # waiting for the submit to land, bounded
+    job.cancel()
+    assert job.status == "cancelled"
+    assert runway.requests.filter(method="DELETE")
+
+
+def test_timeout_leaves_job_resumable(runway):
+    runway.job_seconds = 0.6
+    with pytest.raises(errors.JobTimeoutError, match="resume"):
+        _gen(runway, "slow", timeout=0.1)
+    rec = videonb.jobs()[0]
+    assert rec.status in ("queued", "running", "submitted") and rec.remote_id
+    (out,) = videonb.resume(poll_interval=0.02, api_key=KEY, base_url=runway.base_url)
+    assert isinstance(out, videonb.Video)
+    assert videonb.jobs()[0].status == "succeeded"
+    assert len(runway.requests.filter(method="POST")) == 1
+
+
+def test_fifty_jobs_with_faults_and_a_restart(runway, home):
+    """50 generations, ~10 % injected faults, a simulated kernel restart halfway: every job ends
+    succeeded or with a clear terminal error; none lost, none billed twice; outputs on disk."""
+    import asyncio
+
+    from videonb.providers import ledger as ledger_mod
+
+    rng = random.Random(7)
+    runway.job_seconds = 0.3
+    prompts = [f"shot {i}" for i in range(50)]
+    faults = ["429", "503", "reset", "SAFETY.INPUT.TEXT", "INTERNAL.BAD_OUTPUT"]
+    chosen = [rng.choice(faults) for _ in range(5)]
+    for f in chosen:
+        runway.inject(f, match="GET /v1/tasks" if f in ("429", "503", "reset") else None,
+                      retry_after=0.05)
+
+    async def submit_all(batch):
+        jobs = [await videonb.generate_async(p, provider="runway", base_url=runway.base_url,
+                                             seconds=5, api_key=KEY, poll_interval=0.02, wait=False)
+                for p in batch]
+        return jobs
+
+    # first half: submit and let them start, then "restart the kernel" (drop every task)
+    async def first_half():
+        jobs = await submit_all(prompts[:25])
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 20
+        # wait (bounded) until every job is at the provider or finished, then "crash"
+        while loop.time() < deadline and not all(j.record.remote_id or j.done for j in jobs):
+            await asyncio.sleep(0.01)
+        for j in jobs:
+            j._future.cancel()  # the kernel dies: in-memory polling stops mid-flight
+        return jobs
+
+    asyncio.run(first_half())
+    ledger_mod._LEDGER = None  # a fresh process re-opens the ledger from disk
+    unfinished = [r for r in videonb.jobs(limit=100) if not r.terminal]
+    assert unfinished, "the restart should interrupt some jobs"
+    results = videonb.resume(poll_interval=0.02, api_key=KEY, base_url=runway.base_url)
+    assert len(results) == len(unfinished)
+
+    async def second_half():
+        jobs = await submit_all(prompts[25:])
+        return await asyncio.gather(*(j.wait_async() for j in jobs), return_exceptions=True)
+
+    asyncio.run(second_half())
+    recs = videonb.jobs(limit=100)
+    assert len(recs) == 50
+    for r in recs:
+        assert r.terminal, r
+        if r.status == "succeeded":
+            assert r.output_path and __import__("pathlib").Path(r.output_path).exists()
+        else:
+            assert r.error_code, r
+    posts = runway.requests.filter(method="POST")
+    created_ok = [p for p in posts if p.status == 200]
+    # at most one extra task per INTERNAL resubmit; never a duplicate for the same job otherwise
+    remote_ids = [r.remote_id for r in recs if r.remote_id]
+    assert len(set(remote_ids)) == len(remote_ids)
+    assert len(created_ok) <= 50 + chosen.count("INTERNAL.BAD_OUTPUT")
+    # the only acceptable failures are the injected moderation refusals
+    bad = [(r.status, r.error_code, r.error_message) for r in recs if r.status != "succeeded"]
+    assert all(code and code.startswith("SAFETY") for _, code, _ in bad), bad
+    assert len(bad) <= chosen.count("SAFETY.INPUT.TEXT")
+
+
+# --- OpenAI-compatible: vision on frames, Videos wire format -------------------------------------
+def test_openai_vision_on_frames_with_structured_output(home, cut_clips):
+    clip = cut_clips[0]
+    with OpenAIEmulator(expected_key=KEY) as emu:
+        a = videonb.analyze(clip.path, provider="openai", base_url=emu.base_url + "/v1",
+                            api_key=KEY, question="What happens?", frames=8)
+        assert a.provider == "openai" and a.summary
+        chats = emu.requests.filter(method="POST", path="/v1/chat/completions")
+        assert len(chats) == 1
+        assert a.raw["frames_sent"] <= 8 and a.raw["detail"] == "low"
+        html = a._repr_html_()
+        assert "<video" in html and "Answer" in html
+
+
+def test_openai_vision_repairs_malformed_json_once(home, cut_clips):
+    with OpenAIEmulator(expected_key=KEY) as emu:
+        emu.inject("malformed_json")
+        a = videonb.analyze(cut_clips[0].path, provider="openai", base_url=emu.base_url + "/v1",
+                            api_key=KEY, frames=4)
+        assert a.summary
+        assert len(emu.requests.filter(method="POST", path="/v1/chat/completions")) == 2
+        emu.inject("malformed_json", times=2)
+        with pytest.raises(errors.ModelOutputError, match="repair"):
+            videonb.analyze(cut_clips[0].path, provider="openai", base_url=emu.base_url + "/v1",
+                            api_key=KEY, frames=4)
+
+
+def test_openai_videos_gateway_generation(home):
+    with OpenAIEmulator(expected_key=KEY, job_seconds=0.1) as emu:
+        v = videonb.generate("a lighthouse", provider="openai/sora-2", seconds=4,
+                             base_url=emu.base_url + "/v1", **FAST)
+        assert v.info.codec == "h264"
+        assert emu.requests.filter(method="GET", path="/content")
+
+
+def test_model_text_is_escaped_in_html(home, cut_clips):
+    evil = '{"summary": "<script>alert(1)</script>", "moments": [{"start": "00:01", "end": "00:02", "label": "<img src=x onerror=alert(2)>"}], "answer": "<b>hi</b>"}'
+    with OpenAIEmulator(expected_key=KEY, responder=lambda req: evil) as emu:
+        a = videonb.analyze(cut_clips[0].path, provider="openai", base_url=emu.base_url + "/v1",
+                            api_key=KEY, frames=2)
+    html = a._repr_html_()
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+    assert "<img src=x" not in html and "<b>hi</b>" not in html
+
+
+# --- Gemini -------------------------------------------------------------------------------------
+def test_gemini_inline_and_files_api(home, cut_clips):
+    pytest.importorskip("google.genai")
+    with GeminiEmulator(expected_key=KEY, file_processing_seconds=0.1) as emu:
+        a = videonb.analyze(cut_clips[0].path, provider="gemini", base_url=emu.base_url,
+                            api_key=KEY, question="What is shown?")
+        assert a.provider == "gemini" and a.summary and a.moments is not None
+        assert not emu.requests.filter(path="/upload/")
+        b = videonb.analyze(cut_clips[0].path, provider="gemini", base_url=emu.base_url,
+                            api_key=KEY, inline_limit=1000, file_poll=0.05)
+        assert b.summary
+        assert emu.requests.filter(path="/upload/")
+
+
+def test_gemini_malformed_json_repaired(home, cut_clips):
+    pytest.importorskip("google.genai")
+    with GeminiEmulator(expected_key=KEY) as emu:
+        emu.inject("malformed_json")
+        a = videonb.analyze(cut_clips[0].path, provider="gemini", base_url=emu.base_url, api_key=KEY)
+        assert a.summary
+        assert len(emu.requests.filter(method="POST", path=":generateContent")) == 2
+
+
+# --- no key anywhere ------------------------------------------------------------------------------
+def test_key_never_reaches_ledger_cache_or_outputs(runway, home):
+    keys.register_secret(KEY)
+    v = _gen(runway, "scan for leaks")
+    html = v._repr_html_()
+    assert KEY not in html and KEY not in repr(v) and KEY not in repr(videonb.jobs())
+    needle = KEY.encode()
+    for p in (home / "home").rglob("*"):
+        if p.is_file():
+            assert needle not in p.read_bytes(), p
