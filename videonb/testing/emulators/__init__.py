@@ -1,0 +1,81 @@
+"""Loopback HTTP emulators of hosted video-AI APIs, for offline tests.
+
+Each emulator is a real HTTP server on ``127.0.0.1`` (a free port) speaking the
+provider's wire format, so the *official* SDKs, videonb's own clients or plain
+``urllib`` can be pointed at it by changing only the base URL.  Nothing is ever
+fetched from the network; generated videos are real, tiny H.264 MP4s.
+
+- :class:`RunwayEmulator` - Runway ``/v1`` tasks (text/image/video to video, polling,
+  throttling, cancel, credits, expiring signed output URLs).
+- :class:`GeminiEmulator` - Gemini ``generateContent`` with video (inline or via the
+  Files API resumable upload) and structured JSON output.
+- :class:`OpenAIEmulator` - OpenAI chat completions with image frames and
+  ``json_schema`` output, plus the Videos (Sora 2) API, optionally ``retired=True``.
+
+Usage in a course's CI (pytest)::
+
+    import pytest
+    from videonb.testing.emulators import GeminiEmulator, OpenAIEmulator, RunwayEmulator
+
+    @pytest.fixture
+    def runway(monkeypatch):
+        with RunwayEmulator(job_seconds=0.2) as emu:
+            monkeypatch.setenv("RUNWAYML_BASE_URL", emu.base_url)
+            monkeypatch.setenv("RUNWAYML_API_SECRET", "key_test")
+            yield emu
+
+    def test_generation(runway):
+        import runwayml, runwayml.lib.polling as polling
+        polling.POLL_TIME, polling.POLL_JITTER = 0.05, 0   # the SDK sleeps ~6 s per poll
+        client = runwayml.RunwayML()                        # reads the two variables
+        task = client.text_to_video.create(model="gen4.5", prompt_text="a red kite",
+                                           ratio="1280:720", duration=5).wait_for_task_output()
+        assert task.status == "SUCCEEDED"                   # task.output[0] is an MP4 URL
+
+    def test_retry_on_rate_limit(runway):
+        runway.inject("429", retry_after=0.05)              # the next request gets a 429
+        runway.inject("SAFETY.INPUT.TEXT")                  # the next task fails moderation
+        ...
+        assert [r.path for r in runway.requests][:1] == ["/v1/text_to_video"]
+
+Pointing the SDKs at an emulator::
+
+    openai.OpenAI(api_key="sk-test", base_url=emu.base_url + "/v1")     # or OPENAI_BASE_URL
+    runwayml.RunwayML(api_key="key_test", base_url=emu.base_url)       # or RUNWAYML_BASE_URL
+    genai.Client(api_key="test", http_options=types.HttpOptions(base_url=emu.base_url))
+                                                                       # or GOOGLE_GEMINI_BASE_URL
+
+Common API (:class:`~videonb.testing.emulators.base.Emulator`): ``start()`` returns the
+base URL, ``stop()``, use as a context manager; ``requests`` (log of method, path,
+headers with credentials ``REDACTED``, body size, status); ``clock.advance(seconds)``
+moves simulated time (job progress, file processing, URL expiry) without waiting;
+``inject(fault, times=1, match=None, **options)`` with faults ``"401"``, ``"429"``,
+``"500"``, ``"503"``, ``"reset"``, ``"slow"``, ``"malformed_json"``, ``"moderation"``,
+``"expired_output"``, ``"job_failure"`` and provider job-failure codes;
+``expected_key=`` to reject every other key with the provider's real error;
+``server_errors`` lists tracebacks of emulator bugs (assert it stays empty).
+:func:`loopback_only` makes any non-loopback connection or DNS lookup raise, and
+records where the code under test connected.
+
+The models' answers come from ``responder(request_dict) -> str`` (Gemini, OpenAI chat);
+the default answers JSON that satisfies the request's schema (or a
+``{summary, moments: [{start, end, label}], answer}`` object), derived from the request.
+"""
+
+from ._media import synthetic_mp4
+from .base import Emulator, Fault, LoggedRequest, NetworkBlocked, loopback_only
+from .gemini import GeminiEmulator
+from .openai import OpenAIEmulator
+from .runway import RunwayEmulator
+
+__all__ = [
+    "Emulator",
+    "Fault",
+    "GeminiEmulator",
+    "LoggedRequest",
+    "NetworkBlocked",
+    "OpenAIEmulator",
+    "RunwayEmulator",
+    "loopback_only",
+    "synthetic_mp4",
+]
