@@ -172,8 +172,27 @@ def player_html(video: Any, *, embed: bool | str = "auto", max_bytes: int | None
         parts.append(f'<div class="vnb-note">{esc(note)}</div>')
     if caption:
         parts.append(f'<div class="vnb-caption">{esc(v.name)} · {esc(info.summary())} · {mode}</div>')
+    prov = getattr(v, "provenance", None)
+    if prov:
+        parts.append(f'<div class="vnb-caption vnb-provenance">{esc(provenance_line(prov))}</div>')
     parts.append("</div>")
     return "".join(parts)
+
+
+def provenance_line(prov: dict[str, Any]) -> str:
+    """``runway/gen4.5 · job vnb_… (task id) · $0.60 · 5 s · prompt #ab12cd34``"""
+    bits = [f"{prov.get('provider')}/{prov.get('model')}"]
+    if prov.get("job_id"):
+        bits.append(f"job {prov['job_id']}" + (f" ({prov['remote_id']})" if prov.get("remote_id") else ""))
+    cost = prov.get("cost_usd")
+    bits.append("free" if not cost else f"${cost:.2f}")
+    if prov.get("seconds"):
+        bits.append(f"{prov['seconds']:g} s")
+    if prov.get("prompt_hash"):
+        bits.append(f"prompt #{prov['prompt_hash'][:8]}")
+    if prov.get("cached"):
+        bits.append("cached, not billed again")
+    return " · ".join(bits)
 
 
 def _gif_html(v: Any, budget: int, width: int | None, with_style: bool, caption: bool) -> str:
