@@ -13,7 +13,7 @@ from pathlib import Path
 
 from common import HERE, RESULTS, machine, versions
 
-ORDER = ["import", "sampling", "moments", "player"]
+ORDER = ["import", "sampling", "moments", "player", "providers"]
 
 
 def main() -> None:
