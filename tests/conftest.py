@@ -189,3 +189,15 @@ def reference():
         return cache[key]
 
     return get
+
+
+@pytest.fixture()
+def home(tmp_path, monkeypatch):
+    """An isolated videonb home (ledger + store) and working folder, with no provider keys or
+    base URLs leaking in from the environment."""
+    monkeypatch.setenv("VIDEONB_HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    for name in ("RUNWAYML_API_SECRET", "OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY",
+                 "OPENAI_BASE_URL", "RUNWAYML_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path

@@ -20,14 +20,6 @@ from videonb.providers.structured import parse_analysis, parse_timestamp
 SECRET = "sk-test-DO-NOT-LEAK-1234567890"
 
 
-@pytest.fixture()
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("VIDEONB_HOME", str(tmp_path / "home"))
-    monkeypatch.chdir(tmp_path)
-    for name in ("RUNWAYML_API_SECRET", "OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY",
-                 "OPENAI_BASE_URL", "RUNWAYML_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    return tmp_path
 
 
 # --- keys ----------------------------------------------------------------------------------

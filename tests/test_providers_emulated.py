@@ -15,14 +15,6 @@ KEY = "key_test_emulated_SECRET_42"
 FAST = dict(api_key=KEY, poll_interval=0.02, progress=False)
 
 
-@pytest.fixture()
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("VIDEONB_HOME", str(tmp_path / "home"))
-    monkeypatch.chdir(tmp_path)
-    for name in ("RUNWAYML_API_SECRET", "OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY",
-                 "OPENAI_BASE_URL", "RUNWAYML_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    return tmp_path
 
 
 @pytest.fixture()
