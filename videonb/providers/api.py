@@ -132,6 +132,7 @@ async def _generate_async(operation: str, prompt: str, provider: str | None, mod
     task = asyncio.ensure_future(run_job(prov, req, job.record, job.ledger, timeout=timeout,
                                          on_update=on_update))
     job._future = task
+    job._task = task
     if not wait:
         return job
     return await task

@@ -107,6 +107,20 @@ class Job:
             return
         if self._future is not None:
             self._future.cancel()
+        task = getattr(self, "_task", None)
+        if task is not None and not task.done():
+            loop = task.get_loop()
+            try:
+                running = asyncio.get_running_loop()
+            except RuntimeError:
+                running = None
+            if running is loop:
+                task.cancel()
+            else:
+                loop.call_soon_threadsafe(task.cancel)
+        # Mark it first, so the polling task (wherever it runs) stops instead of overwriting it.
+        self.ledger.update(self.id, status="cancelled", error_code="cancelled",
+                           error_message="cancelled by the user")
         if rec.remote_id and not self.provider.local:
             try:
                 await self.provider.cancel(rec.remote_id)
@@ -182,6 +196,10 @@ async def run_job(provider: Provider, request: Request, rec: JobRecord, ledger: 
     deadline = None if timeout is None else time.monotonic() + timeout
 
     def update(**fields: Any) -> JobRecord:
+        current = ledger.get(rec.id)
+        if current is not None and current.status == "cancelled" and fields.get("status") != "cancelled":
+            # Cancelled from elsewhere (job.cancel() in another thread): never resurrect it.
+            raise JobCancelledError(f"{rec.provider} job {rec.id} was cancelled.", provider=rec.provider)
         new = ledger.update(rec.id, **fields)
         if on_update is not None:
             on_update(new)

@@ -32,11 +32,19 @@ Usage in a course's CI (pytest)::
                                            ratio="1280:720", duration=5).wait_for_task_output()
         assert task.status == "SUCCEEDED"                   # task.output[0] is an MP4 URL
 
-    def test_retry_on_rate_limit(runway):
-        runway.inject("429", retry_after=0.05)              # the next request gets a 429
-        runway.inject("SAFETY.INPUT.TEXT")                  # the next task fails moderation
-        ...
-        assert [r.path for r in runway.requests][:1] == ["/v1/text_to_video"]
+    def test_rate_limit_then_moderation(runway):
+        import runwayml
+        runway.inject("429", retry_after=0.05)              # the next request gets a 429...
+        runway.inject("SAFETY.INPUT.TEXT")                  # ...and the next task fails moderation
+        client = runwayml.RunwayML()
+        task = client.text_to_video.create(model="gen4.5", prompt_text="x",
+                                           ratio="1280:720", duration=5)   # retried by the SDK
+        runway.clock.advance(1)                             # no waiting: move simulated time
+        assert client.tasks.retrieve(task.id).failure_code == "SAFETY.INPUT.TEXT"
+        assert [r.status for r in runway.requests][:2] == [429, 200]
+
+    # Vision answers: a responder sees the request body and returns the model's text.
+    with OpenAIEmulator(responder=lambda body: '{"answer": "a cat"}') as emu: ...
 
 Pointing the SDKs at an emulator::
 

@@ -80,13 +80,16 @@ def _type_of(schema: dict[str, Any]) -> str | None:
     return str(t).lower()
 
 
-def _resolve(schema: Any, root: dict[str, Any]) -> dict[str, Any]:
+def _resolve(schema: Any, root: dict[str, Any], refs: list[str] | None = None) -> dict[str, Any]:
+    """Follow ``$ref`` pointers (``#/$defs/X``); the refs followed are added to *refs*."""
     seen = 0
     while isinstance(schema, dict) and "$ref" in schema and seen < 32:
         ref = schema["$ref"]
         seen += 1
         if not isinstance(ref, str) or not ref.startswith("#"):
             return {}
+        if refs is not None:
+            refs.append(ref)
         node: Any = root
         for part in ref.lstrip("#").strip("/").split("/"):
             if not part:
@@ -97,20 +100,65 @@ def _resolve(schema: Any, root: dict[str, Any]) -> dict[str, Any]:
     return schema if isinstance(schema, dict) else {}
 
 
-def from_schema(schema: Any, ctx: AnswerContext, *, root: dict[str, Any] | None = None, name: str = "", depth: int = 0) -> Any:
+#: Most values one generated answer may contain; recursive schemas (trees) stop growing here.
+MAX_NODES = 2000
+MAX_DEPTH = 10
+
+
+def _minimal(s: dict[str, Any]) -> Any:
+    options = s.get("anyOf") or s.get("oneOf") or s.get("any_of") or s.get("one_of") or []
+    if s.get("nullable") or any(isinstance(o, dict) and _type_of(o) == "null" for o in options):
+        return None
+    return {
+        "object": {},
+        "array": [],
+        "string": "",
+        "integer": 0,
+        "number": 0,
+        "boolean": False,
+    }.get(_type_of(s) or "", None)
+
+
+def from_schema(
+    schema: Any, ctx: AnswerContext, *, root: dict[str, Any] | None = None, name: str = ""
+) -> Any:
     """A value that validates against *schema*, filled from :func:`default_answer`
-    where the property names match (summary, moments/start/end/label, answer)."""
+    where the property names match (summary, moments/start/end/label, answer).
+
+    Recursive schemas are cut where a ``$ref`` would repeat itself on the current path
+    (an empty list, object or null there), and at most :data:`MAX_NODES` values are
+    generated, so a tree-shaped schema cannot make the answer explode."""
     if root is None:
         root = schema if isinstance(schema, dict) else {}
-    s = _resolve(schema, root)
-    if depth > 12:
-        return None
+    budget = [MAX_NODES]
     defaults = default_answer(ctx)
+    return _generate(schema, ctx, root, name, (), 0, budget, defaults)
+
+
+def _generate(
+    schema: Any,
+    ctx: AnswerContext,
+    root: dict[str, Any],
+    name: str,
+    path: tuple[str, ...],
+    depth: int,
+    budget: list[int],
+    defaults: dict[str, Any],
+) -> Any:
+    refs: list[str] = []
+    s = _resolve(schema, root, refs)
+    budget[0] -= 1
+    if budget[0] < 0 or depth > MAX_DEPTH or any(r in path for r in refs):
+        return _minimal(s)
+    path = path + tuple(refs)
+
+    def sub(node: Any, key: str, c: AnswerContext = ctx) -> Any:
+        return _generate(node, c, root, key, path, depth + 1, budget, defaults)
+
     for key in ("anyOf", "oneOf", "any_of", "one_of"):
         if key in s and isinstance(s[key], list) and s[key]:
-            options = [_resolve(o, root) for o in s[key]]
-            non_null = [o for o in options if _type_of(o) != "null"] or options
-            return from_schema(non_null[0], ctx, root=root, name=name, depth=depth + 1)
+            non_null = [o for o in s[key] if _type_of(_resolve(o, root)) != "null"] or s[key]
+            return sub(non_null[0], name)
     if "allOf" in s and isinstance(s["allOf"], list):
         merged: dict[str, Any] = {}
         for o in s["allOf"]:
@@ -120,7 +168,7 @@ def from_schema(schema: Any, ctx: AnswerContext, *, root: dict[str, Any] | None 
                     merged.setdefault("properties", {}).update(v)
                 else:
                     merged.setdefault(k, v)
-        return from_schema(merged, ctx, root=root, name=name, depth=depth + 1)
+        return sub(merged, name)
     if "const" in s:
         return s["const"]
     if "enum" in s and isinstance(s["enum"], list) and s["enum"]:
@@ -129,10 +177,9 @@ def from_schema(schema: Any, ctx: AnswerContext, *, root: dict[str, Any] | None 
     lname = name.lower()
     if t == "object":
         props = s.get("properties") or {}
-        order = list(s.get("propertyOrdering") or s.get("property_ordering") or []) + [
-            k for k in props if k not in (s.get("propertyOrdering") or s.get("property_ordering") or [])
-        ]
-        return {k: from_schema(props[k], ctx, root=root, name=k, depth=depth + 1) for k in order if k in props}
+        first = list(s.get("propertyOrdering") or s.get("property_ordering") or [])
+        order = first + [k for k in props if k not in first]
+        return {k: sub(props[k], k) for k in order if k in props}
     if t == "array":
         items = s.get("items") or {}
         lo = int(s.get("minItems", s.get("min_items", 0)) or 0)
@@ -142,9 +189,8 @@ def from_schema(schema: Any, ctx: AnswerContext, *, root: dict[str, Any] | None 
             n = min(n, int(hi))
         out = []
         for i in range(n):
-            sub = AnswerContext(**{**ctx.__dict__})
-            sub.extra = {**ctx.extra, "index": i}
-            out.append(from_schema(items, sub, root=root, name=_singular(lname), depth=depth + 1))
+            c = AnswerContext(**{**ctx.__dict__, "extra": {**ctx.extra, "index": i}})
+            out.append(sub(items, _singular(lname), c))
         return out
     if t == "string":
         return _string_for(lname, s, ctx, defaults)
@@ -163,7 +209,7 @@ def from_schema(schema: Any, ctx: AnswerContext, *, root: dict[str, Any] | None 
 
 
 def _singular(name: str) -> str:
-    return name[:-1] if name.endswith("s") else name
+    return name.removesuffix("s")
 
 
 def _index(ctx: AnswerContext) -> int:
@@ -206,7 +252,17 @@ def _number_for(lname: str, s: dict[str, Any], ctx: AnswerContext) -> float:
     hi = s.get("maximum")
     dur = ctx.video_seconds or 2.0
     i = _index(ctx)
-    if lname in ("start", "start_seconds", "start_time", "begin", "from", "time", "timestamp", "t", "seconds"):
+    if lname in (
+        "start",
+        "start_seconds",
+        "start_time",
+        "begin",
+        "from",
+        "time",
+        "timestamp",
+        "t",
+        "seconds",
+    ):
         value = (dur / 2) * i
     elif lname in ("end", "end_seconds", "end_time", "to", "until"):
         value = (dur / 2) * (i + 1)

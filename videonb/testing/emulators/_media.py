@@ -26,8 +26,8 @@ def scaled_size(width: int, height: int, max_side: int = MAX_SIDE) -> tuple[int,
     both even (H.264 with 4:2:0 chroma needs even sizes)."""
     width, height = max(int(width), 2), max(int(height), 2)
     scale = min(1.0, max_side / max(width, height))
-    w = max(2, int(round(width * scale / 2)) * 2)
-    h = max(2, int(round(height * scale / 2)) * 2)
+    w = max(2, round(width * scale / 2) * 2)
+    h = max(2, round(height * scale / 2) * 2)
     return w, h
 
 
@@ -55,7 +55,7 @@ def _mp4(width: int, height: int, seconds: float, fps: int) -> bytes:
 
     import av
 
-    n = max(1, int(round(seconds * fps)))
+    n = max(1, round(seconds * fps))
     # A real file rather than BytesIO: "+faststart" (moov atom first, so players can
     # start before the download ends) rewrites the file after encoding.
     fd, path = tempfile.mkstemp(suffix=".mp4", prefix="videonb-emulator-")
@@ -79,7 +79,9 @@ def _mp4(width: int, height: int, seconds: float, fps: int) -> bytes:
         os.unlink(path)
 
 
-def synthetic_mp4(width: int = 320, height: int = 180, seconds: float = 1.0, fps: int = 24) -> bytes:
+def synthetic_mp4(
+    width: int = 320, height: int = 180, seconds: float = 1.0, fps: int = 24
+) -> bytes:
     """A real H.264/yuv420p MP4 of a moving gradient, scaled down to at most 320 px."""
     w, h = scaled_size(width, height)
     with _lock:
@@ -132,10 +134,20 @@ def _png(rgb) -> bytes:
     raw = b"".join(b"\x00" + rgb[y].tobytes() for y in range(h))
 
     def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + tag
+            + data
+            + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+        )
 
     ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def solid_png(width: int, height: int, rgb: tuple[int, int, int] = (40, 120, 200)) -> bytes:
@@ -146,10 +158,20 @@ def solid_png(width: int, height: int, rgb: tuple[int, int, int] = (40, 120, 200
     raw = b"".join(b"\x00" + row for _ in range(height))
 
     def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + tag
+            + data
+            + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+        )
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -189,7 +211,21 @@ def image_info(data: bytes) -> tuple[str, int, int] | None:
                 i += 2
                 continue
             length = struct.unpack(">H", data[i + 2 : i + 4])[0]
-            if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
+            if marker in (
+                0xC0,
+                0xC1,
+                0xC2,
+                0xC3,
+                0xC5,
+                0xC6,
+                0xC7,
+                0xC9,
+                0xCA,
+                0xCB,
+                0xCD,
+                0xCE,
+                0xCF,
+            ):
                 h, w = struct.unpack(">HH", data[i + 5 : i + 9])
                 return "image/jpeg", w, h
             i += 2 + length
@@ -197,7 +233,10 @@ def image_info(data: bytes) -> tuple[str, int, int] | None:
     return None
 
 
-_DATA_URI = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(?:;[\w.+-]+=[^;,]*)*)(?P<b64>;base64)?,(?P<data>.*)\Z", re.S)
+_DATA_URI = re.compile(
+    r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(?:;[\w.+-]+=[^;,]*)*)(?P<b64>;base64)?,(?P<data>.*)\Z",
+    re.DOTALL,
+)
 
 
 class DataURIError(ValueError):
@@ -251,5 +290,5 @@ def video_duration(data: bytes) -> tuple[float, bool] | None:
                     if frame.time is not None:
                         duration = max(duration, float(frame.time))
             return float(duration), bool(c.streams.audio)
-    except Exception:
+    except Exception:  # noqa: BLE001 - PyAV raises many kinds for undecodable input
         return None

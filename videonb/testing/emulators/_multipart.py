@@ -134,7 +134,9 @@ def to_fields(parts: list[Part]) -> dict[str, Any]:
     return out
 
 
-def encode(fields: dict[str, Any], boundary: str = "videonb-emulator-boundary") -> tuple[bytes, str]:
+def encode(
+    fields: dict[str, Any], boundary: str = "videonb-emulator-boundary"
+) -> tuple[bytes, str]:
     """Encode text fields and ``(filename, bytes, content_type)`` tuples; returns
     (body, content type).  For tests that speak raw HTTP."""
     lines: list[bytes] = []
@@ -142,7 +144,9 @@ def encode(fields: dict[str, Any], boundary: str = "videonb-emulator-boundary") 
         lines.append(b"--" + boundary.encode())
         if isinstance(value, tuple):
             filename, data, ctype = value
-            lines.append(f'Content-Disposition: form-data; name="{name}"; filename="{filename}"'.encode())
+            lines.append(
+                f'Content-Disposition: form-data; name="{name}"; filename="{filename}"'.encode()
+            )
             lines.append(f"Content-Type: {ctype}".encode())
             lines.append(b"")
             lines.append(data)

@@ -18,29 +18,30 @@ import threading
 import time
 import traceback
 import urllib.parse
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any
 
 __all__ = [
     "HTTP_FAULTS",
-    "NetworkBlocked",
-    "loopback_only",
     "Clock",
     "Emulator",
     "Fault",
     "Job",
     "JobScheduler",
     "LoggedRequest",
+    "NetworkBlocked",
     "Request",
     "RequestLog",
     "Response",
+    "loopback_only",
 ]
 
 #: Faults every emulator understands, applied before routing.
 HTTP_FAULTS = frozenset({"401", "429", "500", "503", "reset", "slow"})
-#: Faults every emulator understands, consumed by the endpoint they concern.
+#: Faults consumed by the endpoint they concern (each emulator lists those it supports).
 COMMON_FAULTS = frozenset({"malformed_json", "moderation", "expired_output", "job_failure"})
 
 #: Headers and query parameters whose values never reach the request log.
@@ -68,7 +69,9 @@ class Request:
         split = urllib.parse.urlsplit(target)
         self.path = urllib.parse.unquote(split.path) or "/"
         self.raw_query = split.query
-        self.query: dict[str, list[str]] = urllib.parse.parse_qs(split.query, keep_blank_values=True)
+        self.query: dict[str, list[str]] = urllib.parse.parse_qs(
+            split.query, keep_blank_values=True
+        )
         self.headers = {k.lower(): v for k, v in headers.items()}
         self.body = body
         self.base_url = base_url
@@ -111,12 +114,12 @@ class Response:
     content_type: str | None = None
 
     @classmethod
-    def json(cls, status: int, obj: Any, headers: Mapping[str, str] | None = None) -> "Response":
+    def json(cls, status: int, obj: Any, headers: Mapping[str, str] | None = None) -> Response:
         body = json.dumps(obj, separators=(",", ":")).encode("utf-8")
         return cls(status, body, dict(headers or {}), "application/json; charset=utf-8")
 
     @classmethod
-    def empty(cls, status: int = 204, headers: Mapping[str, str] | None = None) -> "Response":
+    def empty(cls, status: int = 204, headers: Mapping[str, str] | None = None) -> Response:
         return cls(status, b"", dict(headers or {}), None)
 
 
@@ -295,18 +298,29 @@ class JobScheduler:
 
     def cancel(self, job: Job) -> None:
         with self._lock:
-            self.tick()
+            now = self.tick()
             job.cancelled = True
-            if job.ended is None or job.ended > self.clock.now():
-                job.ended = self.clock.now()
+            if job.ended is None or job.ended > now:
+                job.ended = now
+
+    def view(self, job: Job) -> tuple[str, float, float]:
+        """(state, progress, now) of *job*, all read at one instant of the clock."""
+        with self._lock:
+            now = self.tick()
+            return job.state(now), job.progress(now), now
+
+    def state(self, job: Job) -> str:
+        return self.view(job)[0]
 
     def all(self) -> list[Job]:
         with self._lock:
             self.tick()
             return list(self._order)
 
-    def tick(self) -> None:
-        now = self.clock.now()
+    def tick(self, now: float | None = None) -> float:
+        """Apply every event up to *now* (default: the clock's now); return that time."""
+        if now is None:
+            now = self.clock.now()
         with self._lock:
             while True:
                 active = [j for j in self._order if not j.cancelled and j.ended is None]
@@ -332,6 +346,7 @@ class JobScheduler:
                     job.ended = when
                 else:
                     job.started = when
+        return now
 
 
 # --------------------------------------------------------------------------------------
@@ -386,9 +401,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 256  # bursts of concurrent clients (socketserver's default backlog is 5)
-    emulator: "Emulator"
+    emulator: Emulator
 
-    def __init__(self, addr, handler, emulator: "Emulator") -> None:
+    def __init__(self, addr, handler, emulator: Emulator) -> None:
         self.emulator = emulator
         self._conns: set[socket.socket] = set()
         self._conns_lock = threading.Lock()
@@ -435,7 +450,7 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 30  # idle keep-alive connections are closed after this
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence stderr
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _read_body(self) -> bytes:
@@ -532,8 +547,8 @@ class Emulator:
 
     #: Provider name used in messages.
     provider = "emulator"
-    #: Faults accepted by :meth:`inject` besides :data:`HTTP_FAULTS` and the common ones.
-    extra_faults: frozenset[str] = frozenset()
+    #: Faults accepted by :meth:`inject` besides :data:`HTTP_FAULTS`.
+    provider_faults: frozenset[str] = COMMON_FAULTS
 
     def __init__(
         self,
@@ -606,7 +621,9 @@ class Emulator:
     @property
     def base_url(self) -> str:
         if self._base_url is None:
-            raise RuntimeError("the emulator is not started: call start() or use it as a context manager")
+            raise RuntimeError(
+                "the emulator is not started: call start() or use it as a context manager"
+            )
         return self._base_url
 
     @property
@@ -638,16 +655,16 @@ class Emulator:
         ``fault`` is one of:
 
         ``"401"``, ``"429"``, ``"500"``, ``"503"``
-            answer with that status and the provider's own error body
-            (``retry_after=`` seconds for the ``Retry-After`` header of a 429 or 503;
-            default 1 for 429).
+            answer with that status and the provider's own error body;
+            ``retry_after=`` seconds adds a ``Retry-After`` header (a 429 always has
+            one, 1 s by default).
         ``"reset"``
             close the connection (TCP RST) without any response.
         ``"slow"``
             wait ``seconds=`` (default 1.0) before answering normally.
         ``"malformed_json"``
             the model's text (Gemini ``generateContent``, OpenAI chat completions) is
-            truncated, invalid JSON.
+            truncated, invalid JSON.  (Runway has no text endpoint: it rejects this one.)
         ``"moderation"``
             a model request is blocked (Gemini ``promptFeedback.blockReason``, or with
             ``stage="output"`` a candidate with ``finishReason: SAFETY``; OpenAI chat: a
@@ -655,7 +672,8 @@ class Emulator:
         ``"expired_output"``
             the next download of an output answers as an expired URL would.
         ``"job_failure"``
-            the next job created fails with ``code=`` (and ``message=``).
+            the next job created (Gemini: file uploaded) fails with ``code=`` (and
+            ``message=``).
         provider job-failure codes
             e.g. Runway ``"SAFETY.INPUT.TEXT"``, ``"INTERNAL.BAD_OUTPUT"``,
             ``"ASSET.INVALID"``; OpenAI video ``"video_generation_failed"``; see each
@@ -687,9 +705,11 @@ class Emulator:
             return [f for f in self._faults if f.active]
 
     def _fault_known(self, kind: str) -> bool:
-        return kind in HTTP_FAULTS or kind in COMMON_FAULTS or kind in self.extra_faults
+        return kind in HTTP_FAULTS or kind in self.provider_faults
 
-    def take_fault(self, kinds: Callable[[str], bool] | set[str] | frozenset[str], req: Request) -> Fault | None:
+    def take_fault(
+        self, kinds: Callable[[str], bool] | set[str] | frozenset[str], req: Request
+    ) -> Fault | None:
         """Consume and return the first active fault of one of *kinds* matching *req*."""
         test = kinds if callable(kinds) else (lambda k: k in kinds)  # type: ignore[operator]
         with self._lock:
@@ -711,11 +731,10 @@ class Emulator:
             method=req.method,
             path=req.path,
             query={
-                k: ([REDACTED] * len(v) if k.lower() in SECRET_PARAMS else list(v)) for k, v in req.query.items()
+                k: ([REDACTED] * len(v) if k.lower() in SECRET_PARAMS else list(v))
+                for k, v in req.query.items()
             },
-            headers={
-                k: (REDACTED if k in SECRET_HEADERS else v) for k, v in req.headers.items()
-            },
+            headers={k: (REDACTED if k in SECRET_HEADERS else v) for k, v in req.headers.items()},
             body_size=len(req.body),
             time=time.time(),
         )
@@ -758,7 +777,7 @@ class Emulator:
                 return r.handler(req)
             except _Reset:
                 raise
-            except Exception:  # an emulator bug: answer like a server error, keep the trace
+            except Exception:  # noqa: BLE001 - an emulator bug: answer like a server error, keep the trace
                 self.server_errors.append(traceback.format_exc())
                 return self.error_response(500, "internal", req)
         if allowed:
@@ -775,7 +794,9 @@ class Emulator:
             return False
         return self.expected_key is None or key == self.expected_key
 
-    def error_response(self, status: int, kind: str, req: Request, message: str | None = None, **extra: Any) -> Response:
+    def error_response(
+        self, status: int, kind: str, req: Request, message: str | None = None, **extra: Any
+    ) -> Response:
         """The provider's error body for *status* (subclasses override)."""
         return Response.json(status, {"error": message or kind})
 
@@ -795,7 +816,7 @@ class Emulator:
         return self._base_url is not None and url.startswith(self._base_url + "/")
 
 
-def _fmt_number(value: float | int | str) -> str:
+def _fmt_number(value: float | str) -> str:
     if isinstance(value, str):
         return value
     f = float(value)
@@ -811,7 +832,9 @@ def iso8601(ts: float, *, millis: bool = True) -> str:
     return base + "Z"
 
 
-def media_response(req: Request, data: bytes, content_type: str, headers: dict[str, str] | None = None) -> Response:
+def media_response(
+    req: Request, data: bytes, content_type: str, headers: dict[str, str] | None = None
+) -> Response:
     """A 200 (or 206 for a ``Range`` request) with *data*."""
     h = {"Accept-Ranges": "bytes", **(headers or {})}
     rng = req.header("range")
@@ -869,7 +892,9 @@ def loopback_only() -> Iterator[list[tuple[str, int]]]:
         if sock.family in (socket.AF_INET, socket.AF_INET6):
             host, port = address[0], address[1]
             if not _is_loopback(host):
-                raise NetworkBlocked(f"videonb emulators: blocked a connection to {host}:{port} (not loopback)")
+                raise NetworkBlocked(
+                    f"videonb emulators: blocked a connection to {host}:{port} (not loopback)"
+                )
             connections.append((str(host), int(port)))
 
     def connect(sock: socket.socket, address: Any) -> None:
@@ -882,7 +907,9 @@ def loopback_only() -> Iterator[list[tuple[str, int]]]:
 
     def getaddrinfo(host: Any, *args: Any, **kwargs: Any):
         if not _is_loopback(host):
-            raise NetworkBlocked(f"videonb emulators: blocked a DNS lookup of {host!r} (not loopback)")
+            raise NetworkBlocked(
+                f"videonb emulators: blocked a DNS lookup of {host!r} (not loopback)"
+            )
         return original_getaddrinfo(host, *args, **kwargs)
 
     socket.socket.connect = connect  # type: ignore[method-assign]

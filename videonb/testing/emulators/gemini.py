@@ -30,8 +30,10 @@ Endpoints (``v1beta``; ``v1`` and ``v1alpha`` are accepted too):
   ``GET /v1beta/files/{id}``, ``GET /v1beta/files`` (``pageSize``, ``pageToken``),
   ``DELETE /v1beta/files/{id}``.  Files expire after ``file_ttl`` (48 h, simulated clock).
 
-Faults: ``"file_processing_failed"`` makes the next uploaded file end ``FAILED``;
-``"expired_output"`` makes the next file lookup answer as if the file had expired.
+Faults: ``"file_processing_failed"`` (or ``"job_failure"``, with ``message=``) makes the
+next uploaded file end ``FAILED``; ``"expired_output"`` makes the next file lookup answer
+as if the file had expired (403); ``"malformed_json"`` and ``"moderation"`` concern
+``generateContent``.
 """
 
 from __future__ import annotations
@@ -42,11 +44,12 @@ import json
 import re
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from . import _answers, _media
-from .base import Emulator, Request, Response, iso8601
+from .base import COMMON_FAULTS, Emulator, Request, Response, iso8601
 
 __all__ = ["GeminiEmulator", "GeminiFile"]
 
@@ -64,11 +67,28 @@ STATUS_NAMES = {
     504: "DEADLINE_EXCEEDED",
 }
 VIDEO_MIMES = (
-    "video/mp4", "video/mpeg", "video/mov", "video/quicktime", "video/avi", "video/x-flv", "video/mpg",
-    "video/webm", "video/wmv", "video/3gpp",
+    "video/mp4",
+    "video/mpeg",
+    "video/mov",
+    "video/quicktime",
+    "video/avi",
+    "video/x-flv",
+    "video/mpg",
+    "video/webm",
+    "video/wmv",
+    "video/3gpp",
 )
 IMAGE_MIMES = ("image/png", "image/jpeg", "image/webp", "image/heic", "image/heif")
-OTHER_MIMES = ("text/plain", "application/pdf", "audio/wav", "audio/mp3", "audio/mpeg", "audio/aac", "audio/ogg", "audio/flac")
+OTHER_MIMES = (
+    "text/plain",
+    "application/pdf",
+    "audio/wav",
+    "audio/mp3",
+    "audio/mpeg",
+    "audio/aac",
+    "audio/ogg",
+    "audio/flac",
+)
 RESPONSE_MIMES = ("text/plain", "application/json", "text/x.enum")
 _MODEL = re.compile(r"^(gemini|gemma|learnlm)[\w.-]*\Z")
 _FILE_REF = re.compile(r"(?:^|/)files/([a-z0-9-]{1,40})(?:[?#].*)?\Z")
@@ -133,7 +153,9 @@ class GeminiFile:
 
 
 class _GError(Exception):
-    def __init__(self, status: int, message: str, grpc: str | None = None, details: list[Any] | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, grpc: str | None = None, details: list[Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.status, self.message, self.grpc, self.details = status, message, grpc, details
 
@@ -158,7 +180,7 @@ class GeminiEmulator(Emulator):
     """
 
     provider = "gemini"
-    extra_faults = frozenset({"file_processing_failed"})
+    provider_faults = COMMON_FAULTS | {"file_processing_failed"}
 
     def __init__(
         self,
@@ -192,14 +214,27 @@ class GeminiEmulator(Emulator):
     def setup_routes(self) -> None:
         v = r"/(?P<ver>v1beta|v1|v1alpha)"
         self.route("POST", v + r"/models/(?P<model>[^/:]+):generateContent", self._generate)
-        self.route("POST", v + r"/models/(?P<model>[^/:]+):streamGenerateContent", self._generate_stream)
+        self.route(
+            "POST", v + r"/models/(?P<model>[^/:]+):streamGenerateContent", self._generate_stream
+        )
         self.route("POST", r"/upload" + v + r"/files", self._upload, auth=False)
         self.route("GET", v + r"/files", self._list_files)
         self.route("GET", v + r"/files/(?P<id>[^/:]+)", self._get_file)
         self.route("DELETE", v + r"/files/(?P<id>[^/:]+)", self._delete_file)
 
-    def _gerror(self, status: int, message: str, grpc: str | None = None, details: list[Any] | None = None, headers: dict[str, str] | None = None) -> Response:
-        err: dict[str, Any] = {"code": status, "message": message, "status": grpc or STATUS_NAMES.get(status, "UNKNOWN")}
+    def _gerror(
+        self,
+        status: int,
+        message: str,
+        grpc: str | None = None,
+        details: list[Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        err: dict[str, Any] = {
+            "code": status,
+            "message": message,
+            "status": grpc or STATUS_NAMES.get(status, "UNKNOWN"),
+        }
         if details:
             err["details"] = details
         return Response.json(status, {"error": err}, headers)
@@ -235,7 +270,9 @@ class GeminiEmulator(Emulator):
             )
         return None
 
-    def error_response(self, status: int, kind: str, req: Request, message: str | None = None, **extra: Any) -> Response:
+    def error_response(
+        self, status: int, kind: str, req: Request, message: str | None = None, **extra: Any
+    ) -> Response:
         defaults = {
             401: "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or "
             "other valid authentication credential. See "
@@ -247,7 +284,9 @@ class GeminiEmulator(Emulator):
             "https://developers.generativeai.google/guide/troubleshooting",
             503: "The model is overloaded. Please try again later.",
         }
-        return self._gerror(status, message or defaults.get(status, "Request contains an invalid argument."))
+        return self._gerror(
+            status, message or defaults.get(status, "Request contains an invalid argument.")
+        )
 
     def fault_response(self, fault, req: Request) -> Response:  # type: ignore[override]
         resp = super().fault_response(fault, req)
@@ -255,7 +294,10 @@ class GeminiEmulator(Emulator):
             delay = fault.options.get("retry_after", 1)
             body = json.loads(resp.body)
             body["error"]["details"] = [
-                {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": f"{float(delay):g}s"}
+                {
+                    "@type": "type.googleapis.com/google.rpc.RetryInfo",
+                    "retryDelay": f"{float(delay):g}s",
+                }
             ]
             resp.body = json.dumps(body, separators=(",", ":")).encode()
         return resp
@@ -285,12 +327,17 @@ class GeminiEmulator(Emulator):
         return out
 
     def _lookup(self, file_id: str, req: Request) -> GeminiFile:
-        not_found = _GError(403, f"You do not have permission to access the File {file_id} or it may not exist.")
+        not_found = _GError(
+            403, f"You do not have permission to access the File {file_id} or it may not exist."
+        )
         with self._files_lock:
             f = self.files.get(file_id)
             if f is None:
                 raise not_found
-            if self.take_fault({"expired_output"}, req) is not None or self.clock.now() >= f.expires:
+            if (
+                self.take_fault({"expired_output"}, req) is not None
+                or self.clock.now() >= f.expires
+            ):
                 self.files.pop(file_id, None)
                 raise not_found
             return f
@@ -327,7 +374,7 @@ class GeminiEmulator(Emulator):
         if token:
             try:
                 start = int(base64.urlsafe_b64decode(token.encode()).decode())
-            except Exception:
+            except (ValueError, UnicodeDecodeError):
                 return self._gerror(400, "Invalid page token.")
         page = items[start : start + size]
         out: dict[str, Any] = {"files": [self._file_json(f) for f in page]}
@@ -348,7 +395,10 @@ class GeminiEmulator(Emulator):
         protocol = (req.header("x-goog-upload-protocol") or "").lower()
         command = (req.header("x-goog-upload-command") or "").lower()
         if protocol != "resumable":
-            return self._gerror(400, f"Upload protocol '{protocol or 'none'}' is not supported by the emulator; use resumable.")
+            return self._gerror(
+                400,
+                f"Upload protocol '{protocol or 'none'}' is not supported by the emulator; use resumable.",
+            )
         if command != "start":
             return self._gerror(400, "Expected X-Goog-Upload-Command: start.")
         size_text = req.header("x-goog-upload-header-content-length")
@@ -357,23 +407,33 @@ class GeminiEmulator(Emulator):
         except ValueError:
             return self._gerror(400, "Missing or invalid X-Goog-Upload-Header-Content-Length.")
         if size > self.max_file_bytes:
-            return self._gerror(400, f"File size {size} exceeds the maximum of {self.max_file_bytes} bytes.")
+            return self._gerror(
+                400, f"File size {size} exceeds the maximum of {self.max_file_bytes} bytes."
+            )
         try:
             body = req.json() or {}
         except ValueError:
             return self._gerror(400, "Invalid JSON payload received.")
         meta = _get(body, "file") or {}
         mime = (
-            req.header("x-goog-upload-header-content-type")
-            or _get(meta, "mime_type")
-            or "application/octet-stream"
-        ).split(";")[0].strip().lower()
+            (
+                req.header("x-goog-upload-header-content-type")
+                or _get(meta, "mime_type")
+                or "application/octet-stream"
+            )
+            .split(";")[0]
+            .strip()
+            .lower()
+        )
         name = _get(meta, "name")
         file_id = None
         if name:
             m = re.match(r"^(?:files/)?([a-z0-9-]{1,40})\Z", str(name))
             if not m or m.group(1).startswith("-") or m.group(1).endswith("-"):
-                return self._gerror(400, f"Invalid file name: {name}. It must be at most 40 characters of [a-z0-9-].")
+                return self._gerror(
+                    400,
+                    f"Invalid file name: {name}. It must be at most 40 characters of [a-z0-9-].",
+                )
             file_id = m.group(1)
             with self._files_lock:
                 if file_id in self.files:
@@ -405,8 +465,16 @@ class GeminiEmulator(Emulator):
         with self._files_lock:
             session = self._uploads.get(upload_id)
         if session is None:
-            return self._gerror(404, "Upload session not found or already finalized.", headers={"X-Goog-Upload-Status": "final"})
-        commands = {c.strip() for c in (req.header("x-goog-upload-command") or "").lower().split(",") if c.strip()}
+            return self._gerror(
+                404,
+                "Upload session not found or already finalized.",
+                headers={"X-Goog-Upload-Status": "final"},
+            )
+        commands = {
+            c.strip()
+            for c in (req.header("x-goog-upload-command") or "").lower().split(",")
+            if c.strip()
+        }
         data: bytearray = session["data"]
         active = {"X-Goog-Upload-Status": "active"}
         if "cancel" in commands:
@@ -414,9 +482,22 @@ class GeminiEmulator(Emulator):
                 self._uploads.pop(upload_id, None)
             return Response(200, b"", {"X-Goog-Upload-Status": "cancelled"}, "text/plain")
         if "query" in commands:
-            return Response(200, b"", {**active, "X-Goog-Upload-Size-Received": str(len(data)), "X-Goog-Upload-Chunk-Granularity": str(_UPLOAD_GRANULARITY)}, "text/plain")
+            return Response(
+                200,
+                b"",
+                {
+                    **active,
+                    "X-Goog-Upload-Size-Received": str(len(data)),
+                    "X-Goog-Upload-Chunk-Granularity": str(_UPLOAD_GRANULARITY),
+                },
+                "text/plain",
+            )
         if not commands & {"upload", "finalize"}:
-            return self._gerror(400, "Expected X-Goog-Upload-Command: upload, finalize, query or cancel.", headers=active)
+            return self._gerror(
+                400,
+                "Expected X-Goog-Upload-Command: upload, finalize, query or cancel.",
+                headers=active,
+            )
         if "upload" in commands:
             try:
                 offset = int(req.header("x-goog-upload-offset") or "")
@@ -432,9 +513,15 @@ class GeminiEmulator(Emulator):
             if len(data) > session["size"]:
                 with self._files_lock:
                     self._uploads.pop(upload_id, None)
-                return self._gerror(400, "More bytes were uploaded than declared in X-Goog-Upload-Header-Content-Length.", headers={"X-Goog-Upload-Status": "final"})
+                return self._gerror(
+                    400,
+                    "More bytes were uploaded than declared in X-Goog-Upload-Header-Content-Length.",
+                    headers={"X-Goog-Upload-Status": "final"},
+                )
         if "finalize" not in commands:
-            return Response(200, b"", {**active, "X-Goog-Upload-Size-Received": str(len(data))}, "text/plain")
+            return Response(
+                200, b"", {**active, "X-Goog-Upload-Size-Received": str(len(data))}, "text/plain"
+            )
         with self._files_lock:
             self._uploads.pop(upload_id, None)
         if len(data) != session["size"]:
@@ -444,7 +531,11 @@ class GeminiEmulator(Emulator):
                 headers={"X-Goog-Upload-Status": "final"},
             )
         f = self._create_file(req, session, bytes(data))
-        return Response.json(200, {"file": self._file_json(f)}, {"X-Goog-Upload-Status": "final", "X-Goog-Upload-Size-Received": str(len(data))})
+        return Response.json(
+            200,
+            {"file": self._file_json(f)},
+            {"X-Goog-Upload-Status": "final", "X-Goog-Upload-Size-Received": str(len(data))},
+        )
 
     def _create_file(self, req: Request, session: dict[str, Any], data: bytes) -> GeminiFile:
         now = self.clock.now()
@@ -455,7 +546,7 @@ class GeminiEmulator(Emulator):
             video = _media.video_duration(data)
             if video is None:
                 fail = "The video could not be processed: it is not a decodable video file."
-        fault = self.take_fault({"file_processing_failed"}, req)
+        fault = self.take_fault({"file_processing_failed", "job_failure"}, req)
         if fault is not None:
             fail = fault.options.get("message", "File processing failed.")
         file_id = session["file_id"] or secrets.token_hex(6)
@@ -490,9 +581,15 @@ class GeminiEmulator(Emulator):
         pieces = [text[i : i + 64] for i in range(0, len(text), 64)] or [""]
         for i, piece in enumerate(pieces):
             last = i == len(pieces) - 1
-            chunk: dict[str, Any] = {"modelVersion": full.get("modelVersion"), "responseId": full.get("responseId")}
+            chunk: dict[str, Any] = {
+                "modelVersion": full.get("modelVersion"),
+                "responseId": full.get("responseId"),
+            }
             if cands:
-                cand: dict[str, Any] = {"content": {"parts": [{"text": piece}], "role": "model"}, "index": 0}
+                cand: dict[str, Any] = {
+                    "content": {"parts": [{"text": piece}], "role": "model"},
+                    "index": 0,
+                }
                 if last:
                     cand["finishReason"] = cands[0].get("finishReason", "STOP")
                     if not cands[0].get("content"):
@@ -508,14 +605,18 @@ class GeminiEmulator(Emulator):
     def _generate(self, req: Request) -> Response:
         model = req.match["model"]  # type: ignore[index]
         ver = req.match["ver"]  # type: ignore[index]
-        if (self.models is not None and model not in self.models) or (self.models is None and not _MODEL.match(model)):
+        if (self.models is not None and model not in self.models) or (
+            self.models is None and not _MODEL.match(model)
+        ):
             return self._gerror(
                 404,
                 f"models/{model} is not found for API version {ver}, or is not supported for generateContent. "
                 "Call ListModels to see the list of available models and their supported methods.",
             )
         if len(req.body) > self.max_request_bytes:
-            return self._gerror(400, f"Request payload size exceeds the limit: {self.max_request_bytes} bytes.")
+            return self._gerror(
+                400, f"Request payload size exceeds the limit: {self.max_request_bytes} bytes."
+            )
         try:
             body = req.json()
         except ValueError:
@@ -527,7 +628,10 @@ class GeminiEmulator(Emulator):
         self.generate_requests.append(summary)
 
         moderation = self.take_fault({"moderation"}, req)
-        usage = {"promptTokenCount": summary["prompt_tokens"], "promptTokensDetails": summary["token_details"]}
+        usage = {
+            "promptTokenCount": summary["prompt_tokens"],
+            "promptTokensDetails": summary["token_details"],
+        }
         base = {"modelVersion": model, "responseId": secrets.token_urlsafe(12)}
         ratings = [
             {"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "HIGH", "blocked": True},
@@ -546,9 +650,15 @@ class GeminiEmulator(Emulator):
         if self.take_fault({"malformed_json"}, req) is not None:
             texts = [_answers.break_json(t) for t in texts]
         out_tokens = sum(_answers_tokens(t) for t in texts)
-        usage.update(candidatesTokenCount=out_tokens, totalTokenCount=summary["prompt_tokens"] + out_tokens)
+        usage.update(
+            candidatesTokenCount=out_tokens, totalTokenCount=summary["prompt_tokens"] + out_tokens
+        )
         candidates = [
-            {"content": {"parts": [{"text": t}], "role": "model"}, "finishReason": "STOP", "index": i}
+            {
+                "content": {"parts": [{"text": t}], "role": "model"},
+                "finishReason": "STOP",
+                "index": i,
+            }
             for i, t in enumerate(texts)
         ]
         return Response.json(200, {"candidates": candidates, "usageMetadata": usage, **base})
@@ -578,7 +688,10 @@ class GeminiEmulator(Emulator):
         if not contents:
             raise _GError(400, "* GenerateContentRequest.contents: contents is not specified\n")
         if not isinstance(contents, list):
-            raise _GError(400, "Invalid value at 'contents' (type.googleapis.com/google.ai.generativelanguage.v1beta.Content).")
+            raise _GError(
+                400,
+                "Invalid value at 'contents' (type.googleapis.com/google.ai.generativelanguage.v1beta.Content).",
+            )
         gemini3 = model.startswith("gemini-3")
         per_frame = 70 if gemini3 else 258
         audio_per_s = 25 if gemini3 else 32
@@ -590,7 +703,10 @@ class GeminiEmulator(Emulator):
         for ci, content in enumerate(contents):
             parts = _get(content, "parts")
             if not isinstance(parts, list) or not parts:
-                raise _GError(400, f"* GenerateContentRequest.contents[{ci}].parts: contents.parts must not be empty.\n")
+                raise _GError(
+                    400,
+                    f"* GenerateContentRequest.contents[{ci}].parts: contents.parts must not be empty.\n",
+                )
             role = _get(content, "role", "user")
             if role not in ("user", "model", "function", "tool"):
                 raise _GError(400, "Please use a valid role: user, model.")
@@ -611,11 +727,17 @@ class GeminiEmulator(Emulator):
                     mime = str(_get(inline, "mime_type") or "").lower()
                     raw = _get(inline, "data")
                     if not mime:
-                        raise _GError(400, f"* GenerateContentRequest.{where}.inline_data.mime_type: required field is not set.\n")
+                        raise _GError(
+                            400,
+                            f"* GenerateContentRequest.{where}.inline_data.mime_type: required field is not set.\n",
+                        )
                     try:
                         data = _media.b64decode(str(raw or ""))
-                    except Exception:
-                        raise _GError(400, f"Invalid value at '{where}.inline_data.data' (TYPE_BYTES), Base64 decoding failed.") from None
+                    except ValueError:  # binascii.Error is a ValueError
+                        raise _GError(
+                            400,
+                            f"Invalid value at '{where}.inline_data.data' (TYPE_BYTES), Base64 decoding failed.",
+                        ) from None
                     if mime.startswith("video/"):
                         if mime not in VIDEO_MIMES:
                             raise _GError(400, f"Unsupported MIME type: {mime}")
@@ -626,13 +748,16 @@ class GeminiEmulator(Emulator):
                         dur = self._clip(probed[0], span)
                         durations.append(dur)
                         fps_used.append(fps)
-                        video_tokens += int(round(dur * fps)) * per_frame
+                        video_tokens += round(dur * fps) * per_frame
                         if probed[1]:
-                            audio_tokens += int(round(dur * audio_per_s))
+                            audio_tokens += round(dur * audio_per_s)
                     elif mime.startswith("image/"):
                         if mime not in IMAGE_MIMES:
                             raise _GError(400, f"Unsupported MIME type: {mime}")
-                        if mime in ("image/png", "image/jpeg", "image/webp") and _media.image_info(data) is None:
+                        if (
+                            mime in ("image/png", "image/jpeg", "image/webp")
+                            and _media.image_info(data) is None
+                        ):
                             raise _GError(
                                 400,
                                 "Unable to process input image. Please retry or report in "
@@ -647,14 +772,17 @@ class GeminiEmulator(Emulator):
                 elif file_data is not None:
                     uri = str(_get(file_data, "file_uri") or "")
                     if not uri:
-                        raise _GError(400, f"* GenerateContentRequest.{where}.file_data.file_uri: required field is not set.\n")
+                        raise _GError(
+                            400,
+                            f"* GenerateContentRequest.{where}.file_data.file_uri: required field is not set.\n",
+                        )
                     if re.match(r"^https?://(www\.|m\.)?(youtube\.com|youtu\.be)/", uri):
                         videos += 1  # never fetched: assume a one-minute public video
                         dur = self._clip(60.0, span)
                         durations.append(dur)
                         fps_used.append(fps)
-                        video_tokens += int(round(dur * fps)) * per_frame
-                        audio_tokens += int(round(dur * audio_per_s))
+                        video_tokens += round(dur * fps) * per_frame
+                        audio_tokens += round(dur * audio_per_s)
                         continue
                     m = _FILE_REF.search(uri)
                     if not m:
@@ -672,9 +800,9 @@ class GeminiEmulator(Emulator):
                         dur = self._clip(f.video[0], span)
                         durations.append(dur)
                         fps_used.append(fps)
-                        video_tokens += int(round(dur * fps)) * per_frame
+                        video_tokens += round(dur * fps) * per_frame
                         if f.video[1]:
-                            audio_tokens += int(round(dur * audio_per_s))
+                            audio_tokens += round(dur * audio_per_s)
                     elif f.mime_type.startswith("image/"):
                         images += 1
                         image_tokens += 258
@@ -682,8 +810,20 @@ class GeminiEmulator(Emulator):
                         text_tokens += 258
                 elif meta is not None:
                     pass  # metadata alone in a part applies to nothing; accepted
-                elif not any(_get(part, k) is not None for k in ("function_call", "function_response", "executable_code", "code_execution_result", "thought_signature")):
-                    raise _GError(400, f"* GenerateContentRequest.{where}.data: required oneof field 'data' must have one initialized field\n")
+                elif not any(
+                    _get(part, k) is not None
+                    for k in (
+                        "function_call",
+                        "function_response",
+                        "executable_code",
+                        "code_execution_result",
+                        "thought_signature",
+                    )
+                ):
+                    raise _GError(
+                        400,
+                        f"* GenerateContentRequest.{where}.data: required oneof field 'data' must have one initialized field\n",
+                    )
         system = _get(body, "system_instruction")
         if system is not None:
             for part in _get(system, "parts") or []:
@@ -693,7 +833,10 @@ class GeminiEmulator(Emulator):
         schema = _get(config, "response_schema")
         json_schema = _get(config, "response_json_schema")
         if mime not in RESPONSE_MIMES:
-            raise _GError(400, f"* GenerateContentRequest.generation_config.response_mime_type: allowed mimetypes are `text/plain`, `application/json`, `text/x.enum`. Got {mime}.\n")
+            raise _GError(
+                400,
+                f"* GenerateContentRequest.generation_config.response_mime_type: allowed mimetypes are `text/plain`, `application/json`, `text/x.enum`. Got {mime}.\n",
+            )
         if schema is not None and json_schema is not None:
             raise _GError(400, "Only one of response_schema and response_json_schema may be set.")
         if (schema is not None or json_schema is not None) and mime == "text/plain":
@@ -704,7 +847,10 @@ class GeminiEmulator(Emulator):
             )
         count = _get(config, "candidate_count", 1) or 1
         if not isinstance(count, int) or not 1 <= count <= 8:
-            raise _GError(400, "* GenerateContentRequest.generation_config.candidate_count: must be between 1 and 8.\n")
+            raise _GError(
+                400,
+                "* GenerateContentRequest.generation_config.candidate_count: must be between 1 and 8.\n",
+            )
         details = [{"modality": "TEXT", "tokenCount": text_tokens}]
         if image_tokens:
             details.append({"modality": "IMAGE", "tokenCount": image_tokens})
@@ -720,7 +866,9 @@ class GeminiEmulator(Emulator):
             "fps": fps_used,
             "response_mime_type": mime,
             "schema": schema if schema is not None else json_schema,
-            "schema_field": "responseSchema" if schema is not None else ("responseJsonSchema" if json_schema is not None else None),
+            "schema_field": "responseSchema"
+            if schema is not None
+            else ("responseJsonSchema" if json_schema is not None else None),
             "candidate_count": count,
             "question": texts[-1] if texts else "",
             "prompt_tokens": text_tokens + image_tokens + video_tokens + audio_tokens,
@@ -746,18 +894,32 @@ class GeminiEmulator(Emulator):
         try:
             fps = float(fps)
         except (TypeError, ValueError):
-            raise _GError(400, f"Invalid value at '{where}.video_metadata.fps' (TYPE_DOUBLE).") from None
+            raise _GError(
+                400, f"Invalid value at '{where}.video_metadata.fps' (TYPE_DOUBLE)."
+            ) from None
         if not 0 < fps <= 24:
-            raise _GError(400, f"* GenerateContentRequest.{where}.video_metadata.fps: fps must be in the range (0, 24].\n")
+            raise _GError(
+                400,
+                f"* GenerateContentRequest.{where}.video_metadata.fps: fps must be in the range (0, 24].\n",
+            )
         try:
             start = _duration(_get(meta, "start_offset"))
             end = _duration(_get(meta, "end_offset"))
         except ValueError as exc:
-            raise _GError(400, f"Invalid value at '{where}.video_metadata' (type.googleapis.com/google.protobuf.Duration), Field '{exc}': invalid duration.") from None
+            raise _GError(
+                400,
+                f"Invalid value at '{where}.video_metadata' (type.googleapis.com/google.protobuf.Duration), Field '{exc}': invalid duration.",
+            ) from None
         if (start is not None and start < 0) or (end is not None and end < 0):
-            raise _GError(400, f"* GenerateContentRequest.{where}.video_metadata: offsets must not be negative.\n")
+            raise _GError(
+                400,
+                f"* GenerateContentRequest.{where}.video_metadata: offsets must not be negative.\n",
+            )
         if start is not None and end is not None and end <= start:
-            raise _GError(400, f"* GenerateContentRequest.{where}.video_metadata: end_offset must be after start_offset.\n")
+            raise _GError(
+                400,
+                f"* GenerateContentRequest.{where}.video_metadata: end_offset must be after start_offset.\n",
+            )
         return fps, (start, end)
 
 

@@ -35,12 +35,13 @@ import re
 import secrets
 import threading
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import _answers, _media, _multipart
-from .base import Emulator, Job, JobScheduler, Request, Response, media_response
+from .base import COMMON_FAULTS, Emulator, Job, JobScheduler, Request, Response, media_response
 
-__all__ = ["OpenAIEmulator", "VIDEO_FAILURES", "image_tokens"]
+__all__ = ["VIDEO_FAILURES", "OpenAIEmulator", "image_tokens"]
 
 #: Machine codes and messages for failed video jobs.
 VIDEO_FAILURES = {
@@ -49,8 +50,20 @@ VIDEO_FAILURES = {
     "internal_error": "An internal error occurred while generating the video.",
 }
 
-SORA_MODELS = ("sora-2", "sora-2-pro", "sora-2-2025-10-06", "sora-2-pro-2025-10-06", "sora-2-2025-12-08")
-SECONDS = ("4", "8", "12", "16", "20")  # the SDK types list 4/8/12; the March 2026 update added 16/20
+SORA_MODELS = (
+    "sora-2",
+    "sora-2-pro",
+    "sora-2-2025-10-06",
+    "sora-2-pro-2025-10-06",
+    "sora-2-2025-12-08",
+)
+SECONDS = (
+    "4",
+    "8",
+    "12",
+    "16",
+    "20",
+)  # the SDK types list 4/8/12; the March 2026 update added 16/20
 SIZES_STANDARD = ("720x1280", "1280x720")
 SIZES_PRO = ("720x1280", "1280x720", "1024x1792", "1792x1024", "1080x1920", "1920x1080")
 DETAILS = ("auto", "low", "high")
@@ -82,7 +95,9 @@ def _text_tokens(text: str) -> int:
 
 
 class _BadRequest(Exception):
-    def __init__(self, message: str, param: str | None = None, code: str | None = None, status: int = 400) -> None:
+    def __init__(
+        self, message: str, param: str | None = None, code: str | None = None, status: int = 400
+    ) -> None:
         super().__init__(message)
         self.message, self.param, self.code, self.status = message, param, code, status
 
@@ -104,7 +119,7 @@ class OpenAIEmulator(Emulator):
     """
 
     provider = "openai"
-    extra_faults = frozenset(VIDEO_FAILURES)
+    provider_faults = COMMON_FAULTS | frozenset(VIDEO_FAILURES)
 
     def __init__(
         self,
@@ -148,7 +163,9 @@ class OpenAIEmulator(Emulator):
                 code=None,
             )
         if not self.key_ok(key):
-            shown = key[:3] + "*" * max(0, len(key) - 7) + key[-4:] if len(key) > 7 else "*" * len(key)
+            shown = (
+                key[:3] + "*" * max(0, len(key) - 7) + key[-4:] if len(key) > 7 else "*" * len(key)
+            )
             return self._error(
                 401,
                 f"Incorrect API key provided: {shown}. You can find your API key at "
@@ -163,9 +180,8 @@ class OpenAIEmulator(Emulator):
         if req.method == "POST" and req.path == "/v1/videos":
             model = "sora-2"
             try:
-                fields = self._video_fields(req)
-                model = str(fields.get("model") or model)
-            except Exception:
+                model = str(self._video_fields(req).get("model") or model)
+            except _BadRequest:  # an unreadable body: name the default model
                 pass
             return self._error(
                 404,
@@ -185,14 +201,25 @@ class OpenAIEmulator(Emulator):
         headers: dict[str, str] | None = None,
     ) -> Response:
         if type is None:
-            type = {429: "requests", 500: "server_error", 503: "server_error"}.get(status, "invalid_request_error")
+            type = {429: "requests", 500: "server_error", 503: "server_error"}.get(
+                status, "invalid_request_error"
+            )
         return Response.json(
-            status, {"error": {"message": message, "type": type, "param": param, "code": code}}, headers
+            status,
+            {"error": {"message": message, "type": type, "param": param, "code": code}},
+            headers,
         )
 
-    def error_response(self, status: int, kind: str, req: Request, message: str | None = None, **extra: Any) -> Response:
+    def error_response(
+        self, status: int, kind: str, req: Request, message: str | None = None, **extra: Any
+    ) -> Response:
         if status == 401:
-            return self._error(401, message or "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.", code="invalid_api_key")
+            return self._error(
+                401,
+                message
+                or "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.",
+                code="invalid_api_key",
+            )
         if status == 404:
             return self._error(404, message or f"Invalid URL ({req.method} {req.path})")
         if status == 405:
@@ -206,7 +233,11 @@ class OpenAIEmulator(Emulator):
                 code="rate_limit_exceeded",
             )
         if status == 503:
-            return self._error(503, message or "The engine is currently overloaded, please try again later.", code=None)
+            return self._error(
+                503,
+                message or "The engine is currently overloaded, please try again later.",
+                code=None,
+            )
         if status >= 500:
             return self._error(
                 status,
@@ -221,12 +252,17 @@ class OpenAIEmulator(Emulator):
 
     # ---- chat completions ------------------------------------------------------------
     def _models(self, req: Request) -> Response:
-        ids = ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-5.5"] + ([] if self.retired else ["sora-2", "sora-2-pro"])
+        ids = ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-5.5"] + (
+            [] if self.retired else ["sora-2", "sora-2-pro"]
+        )
         return Response.json(
             200,
             {
                 "object": "list",
-                "data": [{"id": i, "object": "model", "created": 1700000000, "owned_by": "system"} for i in ids],
+                "data": [
+                    {"id": i, "object": "model", "created": 1700000000, "owned_by": "system"}
+                    for i in ids
+                ],
             },
         )
 
@@ -245,14 +281,15 @@ class OpenAIEmulator(Emulator):
             return self._bad(exc)
         self.chat_requests.append(summary)
 
-        fmt = summary["response_format"]
         n = int(body.get("n") or 1)
         moderation = self.take_fault({"moderation"}, req)
         malformed = self.take_fault({"malformed_json"}, req)
         contents: list[str | None] = []
         refusal = None
         if moderation is not None:
-            refusal = moderation.options.get("message", "I'm sorry, but I can't help with that request.")
+            refusal = moderation.options.get(
+                "message", "I'm sorry, but I can't help with that request."
+            )
             contents = [None] * n
         else:
             for _ in range(n):
@@ -280,7 +317,12 @@ class OpenAIEmulator(Emulator):
         choices = [
             {
                 "index": i,
-                "message": {"role": "assistant", "content": c, "refusal": refusal, "annotations": []},
+                "message": {
+                    "role": "assistant",
+                    "content": c,
+                    "refusal": refusal,
+                    "annotations": [],
+                },
                 "logprobs": None,
                 "finish_reason": "stop",
             }
@@ -319,26 +361,50 @@ class OpenAIEmulator(Emulator):
             delta: dict[str, Any] = {"role": "assistant", "content": "" if c is not None else None}
             if refusal is not None:
                 delta["refusal"] = ""
-            events.append(chunk([{"index": i, "delta": delta, "logprobs": None, "finish_reason": None}]))
+            events.append(
+                chunk([{"index": i, "delta": delta, "logprobs": None, "finish_reason": None}])
+            )
             text = c if c is not None else refusal or ""
             key = "content" if c is not None else "refusal"
             for start in range(0, len(text), 40):
-                events.append(chunk([{"index": i, "delta": {key: text[start : start + 40]}, "logprobs": None, "finish_reason": None}]))
-            events.append(chunk([{"index": i, "delta": {}, "logprobs": None, "finish_reason": "stop"}]))
+                events.append(
+                    chunk(
+                        [
+                            {
+                                "index": i,
+                                "delta": {key: text[start : start + 40]},
+                                "logprobs": None,
+                                "finish_reason": None,
+                            }
+                        ]
+                    )
+                )
+            events.append(
+                chunk([{"index": i, "delta": {}, "logprobs": None, "finish_reason": "stop"}])
+            )
         if (body.get("stream_options") or {}).get("include_usage"):
             events.append(chunk([], usage))
         events.append("data: [DONE]\n\n")
-        return Response(200, "".join(events).encode(), {"Cache-Control": "no-cache"}, "text/event-stream; charset=utf-8")
+        return Response(
+            200,
+            "".join(events).encode(),
+            {"Cache-Control": "no-cache"},
+            "text/event-stream; charset=utf-8",
+        )
 
     def _check_chat(self, body: Any) -> dict[str, Any]:
         if not isinstance(body, dict):
-            raise _BadRequest("Invalid type for request body: expected an object.", None, "invalid_type")
+            raise _BadRequest(
+                "Invalid type for request body: expected an object.", None, "invalid_type"
+            )
         model = body.get("model")
         if not model or not isinstance(model, str):
             raise _BadRequest("you must provide a model parameter", None, None)
         messages = body.get("messages")
         if messages is None:
-            raise _BadRequest("Missing required parameter: 'messages'.", "messages", "missing_required_parameter")
+            raise _BadRequest(
+                "Missing required parameter: 'messages'.", "messages", "missing_required_parameter"
+            )
         if not isinstance(messages, list) or not messages:
             raise _BadRequest(
                 "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
@@ -347,14 +413,20 @@ class OpenAIEmulator(Emulator):
             )
         n = body.get("n", 1)
         if n is not None and (isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 128):
-            raise _BadRequest("Invalid 'n': integer between 1 and 128 expected.", "n", "invalid_value")
+            raise _BadRequest(
+                "Invalid 'n': integer between 1 and 128 expected.", "n", "invalid_value"
+            )
         images: list[dict[str, Any]] = []
         texts: list[str] = []
         user_texts: list[str] = []
         prompt_tokens = 0
         for mi, msg in enumerate(messages):
             if not isinstance(msg, dict) or "role" not in msg:
-                raise _BadRequest(f"Missing required parameter: 'messages[{mi}].role'.", f"messages[{mi}].role", "missing_required_parameter")
+                raise _BadRequest(
+                    f"Missing required parameter: 'messages[{mi}].role'.",
+                    f"messages[{mi}].role",
+                    "missing_required_parameter",
+                )
             role = msg["role"]
             if role not in ("system", "developer", "user", "assistant", "tool", "function"):
                 raise _BadRequest(
@@ -364,9 +436,15 @@ class OpenAIEmulator(Emulator):
                 )
             prompt_tokens += 3
             content = msg.get("content")
-            parts = [{"type": "text", "text": content}] if isinstance(content, str) else (content or [])
+            parts = (
+                [{"type": "text", "text": content}] if isinstance(content, str) else (content or [])
+            )
             if not isinstance(parts, list):
-                raise _BadRequest(f"Invalid type for 'messages[{mi}].content'.", f"messages[{mi}].content", "invalid_type")
+                raise _BadRequest(
+                    f"Invalid type for 'messages[{mi}].content'.",
+                    f"messages[{mi}].content",
+                    "invalid_type",
+                )
             for pi, part in enumerate(parts):
                 where = f"messages[{mi}].content[{pi}]"
                 ptype = part.get("type") if isinstance(part, dict) else None
@@ -395,7 +473,11 @@ class OpenAIEmulator(Emulator):
                         "invalid_value",
                     )
         if len(images) > self.max_images:
-            raise _BadRequest(f"Too many images in request. Max is {self.max_images}.", "messages", "too_many_images")
+            raise _BadRequest(
+                f"Too many images in request. Max is {self.max_images}.",
+                "messages",
+                "too_many_images",
+            )
         fmt_type, schema = self._check_format(body.get("response_format"), texts)
         return {
             "model": model,
@@ -413,7 +495,11 @@ class OpenAIEmulator(Emulator):
         if isinstance(image_url, str):  # lenient, as the API is
             image_url = {"url": image_url}
         if not isinstance(image_url, dict) or not isinstance(image_url.get("url"), str):
-            raise _BadRequest(f"Missing required parameter: '{where}.image_url.url'.", f"{where}.image_url.url", "missing_required_parameter")
+            raise _BadRequest(
+                f"Missing required parameter: '{where}.image_url.url'.",
+                f"{where}.image_url.url",
+                "missing_required_parameter",
+            )
         url = image_url["url"]
         detail = image_url.get("detail", "auto")
         if detail not in DETAILS:
@@ -433,7 +519,9 @@ class OpenAIEmulator(Emulator):
             try:
                 mime, data = _media.parse_data_uri(url)
             except _media.DataURIError:
-                raise _BadRequest("Invalid base64 image_url.", f"{where}.image_url.url", "invalid_image_url") from None
+                raise _BadRequest(
+                    "Invalid base64 image_url.", f"{where}.image_url.url", "invalid_image_url"
+                ) from None
             info = _media.image_info(data)
             if mime not in _IMAGE_MIMES or info is None:
                 raise unsupported
@@ -445,13 +533,22 @@ class OpenAIEmulator(Emulator):
                 f"{where}.image_url.url",
                 "invalid_value",
             )
-        return {"detail": detail, "width": width, "height": height, "tokens": image_tokens(width, height, detail)}
+        return {
+            "detail": detail,
+            "width": width,
+            "height": height,
+            "tokens": image_tokens(width, height, detail),
+        }
 
     def _check_format(self, fmt: Any, texts: list[str]) -> tuple[str, Any]:
         if fmt is None:
             return "text", None
         if not isinstance(fmt, dict) or "type" not in fmt:
-            raise _BadRequest("Missing required parameter: 'response_format.type'.", "response_format.type", "missing_required_parameter")
+            raise _BadRequest(
+                "Missing required parameter: 'response_format.type'.",
+                "response_format.type",
+                "missing_required_parameter",
+            )
         t = fmt["type"]
         if t == "text":
             return "text", None
@@ -480,8 +577,8 @@ class OpenAIEmulator(Emulator):
                 )
             if not _SCHEMA_NAME.match(name):
                 raise _BadRequest(
-                    f"Invalid 'response_format.json_schema.name': string does not match pattern. Expected a string "
-                    f"that matches the pattern '^[a-zA-Z0-9_-]+$'.",
+                    "Invalid 'response_format.json_schema.name': string does not match pattern. Expected a string "
+                    "that matches the pattern '^[a-zA-Z0-9_-]+$'.",
                     "response_format.json_schema.name",
                     "invalid_value",
                 )
@@ -531,8 +628,12 @@ class OpenAIEmulator(Emulator):
         if self.responder is not None:
             out = self.responder(body)
             return out if isinstance(out, str) else json.dumps(out)
-        ctx = _answers.AnswerContext(question=summary["question"], images=summary["images"], model=summary["model"])
-        return _answers.answer_text(summary["schema"], summary["response_format"] == "json_object", ctx)
+        ctx = _answers.AnswerContext(
+            question=summary["question"], images=summary["images"], model=summary["model"]
+        )
+        return _answers.answer_text(
+            summary["schema"], summary["response_format"] == "json_object", ctx
+        )
 
     # ---- videos ------------------------------------------------------------------------
     def _video_headers(self) -> dict[str, str]:
@@ -541,7 +642,9 @@ class OpenAIEmulator(Emulator):
     def _video_fields(self, req: Request) -> dict[str, Any]:
         if req.content_type == "multipart/form-data":
             try:
-                return _multipart.to_fields(_multipart.parse(req.body, req.header("content-type") or ""))
+                return _multipart.to_fields(
+                    _multipart.parse(req.body, req.header("content-type") or "")
+                )
             except _multipart.MultipartError as exc:
                 raise _BadRequest(f"Could not parse multipart form: {exc}.", None, None) from None
         if req.content_type in ("application/x-www-form-urlencoded",):
@@ -551,11 +654,15 @@ class OpenAIEmulator(Emulator):
         try:
             body = req.json()
         except ValueError:
-            raise _BadRequest("We could not parse the JSON body of your request.", None, None) from None
+            raise _BadRequest(
+                "We could not parse the JSON body of your request.", None, None
+            ) from None
         if body is None:
             return {}
         if not isinstance(body, dict):
-            raise _BadRequest("Invalid type for request body: expected an object.", None, "invalid_type")
+            raise _BadRequest(
+                "Invalid type for request body: expected an object.", None, "invalid_type"
+            )
         return body
 
     def _video_create(self, req: Request) -> Response:
@@ -570,9 +677,13 @@ class OpenAIEmulator(Emulator):
     def _check_video(self, f: dict[str, Any]) -> dict[str, Any]:
         prompt = f.get("prompt")
         if prompt is None or prompt == "":
-            raise _BadRequest("Missing required parameter: 'prompt'.", "prompt", "missing_required_parameter")
+            raise _BadRequest(
+                "Missing required parameter: 'prompt'.", "prompt", "missing_required_parameter"
+            )
         if not isinstance(prompt, str):
-            raise _BadRequest("Invalid type for 'prompt': expected a string.", "prompt", "invalid_type")
+            raise _BadRequest(
+                "Invalid type for 'prompt': expected a string.", "prompt", "invalid_type"
+            )
         if len(prompt) > 32000:
             raise _BadRequest(
                 f"Invalid 'prompt': string too long. Expected a string with maximum length 32000, but got a string "
@@ -582,14 +693,26 @@ class OpenAIEmulator(Emulator):
             )
         model = str(f.get("model") or "sora-2")
         if model not in SORA_MODELS:
-            raise _BadRequest(f"Invalid value: '{model}'. Supported values are: 'sora-2' and 'sora-2-pro'.", "model", "invalid_value")
+            raise _BadRequest(
+                f"Invalid value: '{model}'. Supported values are: 'sora-2' and 'sora-2-pro'.",
+                "model",
+                "invalid_value",
+            )
         seconds = f.get("seconds", "4")
         seconds = str(seconds) if not isinstance(seconds, bool) else seconds
         if seconds not in SECONDS:
-            raise _BadRequest(f"Invalid value: '{seconds}'. Supported values are: {_listing(SECONDS)}.", "seconds", "invalid_value")
+            raise _BadRequest(
+                f"Invalid value: '{seconds}'. Supported values are: {_listing(SECONDS)}.",
+                "seconds",
+                "invalid_value",
+            )
         size = str(f.get("size") or "720x1280")
         if size not in SIZES_PRO:
-            raise _BadRequest(f"Invalid value: '{size}'. Supported values are: {_listing(SIZES_PRO)}.", "size", "invalid_value")
+            raise _BadRequest(
+                f"Invalid value: '{size}'. Supported values are: {_listing(SIZES_PRO)}.",
+                "size",
+                "invalid_value",
+            )
         if "pro" not in model and size not in SIZES_STANDARD:
             raise _BadRequest(
                 f"The size '{size}' is not supported by model '{model}'. Supported sizes: {_listing(SIZES_STANDARD)}.",
@@ -616,19 +739,33 @@ class OpenAIEmulator(Emulator):
             if keys[0] == "image_url":
                 url = ref["image_url"]
                 if len(url) > 20_971_520:
-                    raise _BadRequest("Invalid 'input_reference.image_url': string too long.", "input_reference.image_url", "string_above_max_length")
+                    raise _BadRequest(
+                        "Invalid 'input_reference.image_url': string too long.",
+                        "input_reference.image_url",
+                        "string_above_max_length",
+                    )
                 if url.startswith("data:"):
                     try:
                         _, data = _media.parse_data_uri(url)
                     except _media.DataURIError:
-                        raise _BadRequest("Invalid base64 image_url.", "input_reference.image_url", "invalid_image_url") from None
+                        raise _BadRequest(
+                            "Invalid base64 image_url.",
+                            "input_reference.image_url",
+                            "invalid_image_url",
+                        ) from None
         elif isinstance(ref, str) and ref.startswith("data:"):
             try:
                 _, data = _media.parse_data_uri(ref)
             except _media.DataURIError:
-                raise _BadRequest("Invalid base64 image_url.", "input_reference", "invalid_image_url") from None
+                raise _BadRequest(
+                    "Invalid base64 image_url.", "input_reference", "invalid_image_url"
+                ) from None
         else:
-            raise _BadRequest("Invalid 'input_reference': expected a file or an object.", "input_reference", "invalid_type")
+            raise _BadRequest(
+                "Invalid 'input_reference': expected a file or an object.",
+                "input_reference",
+                "invalid_type",
+            )
         if data is None:
             return
         info = _media.image_info(data)
@@ -642,15 +779,22 @@ class OpenAIEmulator(Emulator):
         if (info[1], info[2]) != (w, h):
             raise _BadRequest("Inpaint image must match the requested width and height", None, None)
 
-    def _new_video(self, req: Request, params: dict[str, Any], remixed_from: str | None = None) -> Job:
-        fault = self.take_fault(lambda k: k in ("moderation", "job_failure") or k in VIDEO_FAILURES, req)
+    def _new_video(
+        self, req: Request, params: dict[str, Any], remixed_from: str | None = None
+    ) -> Job:
+        fault = self.take_fault(
+            lambda k: k in ("moderation", "job_failure") or k in VIDEO_FAILURES, req
+        )
         failure = None
         early = False
         if fault is not None:
-            code = {"moderation": "moderation_blocked", "job_failure": fault.options.get("code") or "video_generation_failed"}.get(
-                fault.kind, fault.kind
+            code = {
+                "moderation": "moderation_blocked",
+                "job_failure": fault.options.get("code") or "video_generation_failed",
+            }.get(fault.kind, fault.kind)
+            message = fault.options.get("message") or VIDEO_FAILURES.get(
+                code, "Video generation failed."
             )
-            message = fault.options.get("message") or VIDEO_FAILURES.get(code, "Video generation failed.")
             failure = (code, message)
             early = code == "moderation_blocked"
         js = self.job_seconds
@@ -667,32 +811,50 @@ class OpenAIEmulator(Emulator):
         return job
 
     def _video_json(self, job: Job) -> dict[str, Any]:
-        now = self.clock.now()
-        state = job.state(now)
-        status = {"pending": "queued", "throttled": "queued", "running": "in_progress", "succeeded": "completed", "failed": "failed", "cancelled": "failed"}[state]
-        completed_at = int(job.ended) if state in ("succeeded", "failed") and job.ended is not None else None
+        state, progress, _ = self.scheduler.view(job)
+        status = {
+            "pending": "queued",
+            "throttled": "queued",
+            "running": "in_progress",
+            "succeeded": "completed",
+            "failed": "failed",
+            "cancelled": "failed",
+        }[state]
+        completed_at = (
+            int(job.ended) if state in ("succeeded", "failed") and job.ended is not None else None
+        )
         d = job.data
         return {
             "id": job.id,
             "object": "video",
             "model": d["model"],
             "status": status,
-            "progress": 100 if status == "completed" else int(job.progress(now) * 100) if status == "in_progress" else 0,
+            "progress": 100
+            if status == "completed"
+            else int(progress * 100)
+            if status == "in_progress"
+            else 0,
             "created_at": int(job.created),
             "completed_at": completed_at,
-            "expires_at": int(job.ended + self.output_ttl) if state == "succeeded" and job.ended is not None else None,
+            "expires_at": int(job.ended + self.output_ttl)
+            if state == "succeeded" and job.ended is not None
+            else None,
             "prompt": d["prompt"],
             "size": d["size"],
             "seconds": d["seconds"],
             "remixed_from_video_id": d.get("remixed_from_video_id"),
-            "error": {"code": job.failure[0], "message": job.failure[1]} if state == "failed" and job.failure else None,
+            "error": {"code": job.failure[0], "message": job.failure[1]}
+            if state == "failed" and job.failure
+            else None,
         }
 
     def _find(self, req: Request) -> Job:
         vid = req.match["id"]  # type: ignore[index]
         job = self.scheduler.get(vid)
         if job is None or job.data.get("deleted"):
-            raise _BadRequest(f"Video with id '{vid}' not found.", None, "video_not_found", status=404)
+            raise _BadRequest(
+                f"Video with id '{vid}' not found.", None, "video_not_found", status=404
+            )
         return job
 
     def _video_get(self, req: Request) -> Response:
@@ -706,12 +868,24 @@ class OpenAIEmulator(Emulator):
         try:
             limit = int(req.param("limit") or 20)
         except ValueError:
-            return self._error(400, "Invalid 'limit': expected an integer.", param="limit", code="invalid_type")
+            return self._error(
+                400, "Invalid 'limit': expected an integer.", param="limit", code="invalid_type"
+            )
         if not 0 <= limit <= 100:
-            return self._error(400, "Invalid 'limit': integer between 0 and 100 expected.", param="limit", code="invalid_value")
+            return self._error(
+                400,
+                "Invalid 'limit': integer between 0 and 100 expected.",
+                param="limit",
+                code="invalid_value",
+            )
         order = req.param("order") or "desc"
         if order not in ("asc", "desc"):
-            return self._error(400, f"Invalid value: '{order}'. Supported values are: 'asc' and 'desc'.", param="order", code="invalid_value")
+            return self._error(
+                400,
+                f"Invalid value: '{order}'. Supported values are: 'asc' and 'desc'.",
+                param="order",
+                code="invalid_value",
+            )
         jobs = [j for j in self.scheduler.all() if not j.data.get("deleted")]
         if order == "desc":
             jobs.reverse()
@@ -740,7 +914,7 @@ class OpenAIEmulator(Emulator):
             job = self._find(req)
         except _BadRequest as exc:
             return self._bad(exc)
-        if job.state(self.clock.now()) in ("pending", "throttled", "running"):
+        if self.scheduler.state(job) in ("pending", "throttled", "running"):
             self.scheduler.cancel(job)
         job.data["deleted"] = True
         return Response.json(200, {"id": job.id, "object": "video.deleted", "deleted": True})
@@ -753,10 +927,12 @@ class OpenAIEmulator(Emulator):
         variant = req.param("variant") or "video"
         if variant not in ("video", "thumbnail", "spritesheet"):
             return self._error(
-                400, f"Invalid value: '{variant}'. Supported values are: 'video', 'thumbnail', and 'spritesheet'.", param="variant", code="invalid_value"
+                400,
+                f"Invalid value: '{variant}'. Supported values are: 'video', 'thumbnail', and 'spritesheet'.",
+                param="variant",
+                code="invalid_value",
             )
-        now = self.clock.now()
-        state = job.state(now)
+        state, _, now = self.scheduler.view(job)
         if state != "succeeded":
             status = self._video_json(job)["status"]
             return self._error(
@@ -766,7 +942,11 @@ class OpenAIEmulator(Emulator):
             )
         expired = job.ended is not None and now > job.ended + self.output_ttl
         if self.take_fault({"expired_output"}, req) is not None or expired:
-            return self._error(410, f"The content of video '{job.id}' has expired and is no longer available.", code="video_expired")
+            return self._error(
+                410,
+                f"The content of video '{job.id}' has expired and is no longer available.",
+                code="video_expired",
+            )
         w, h = (int(x) for x in job.data["size"].split("x"))
         if variant == "video":
             return media_response(req, _media.synthetic_mp4(w, h, self.video_seconds), "video/mp4")
@@ -780,15 +960,24 @@ class OpenAIEmulator(Emulator):
             fields = self._video_fields(req)
             prompt = fields.get("prompt")
             if not prompt:
-                raise _BadRequest("Missing required parameter: 'prompt'.", "prompt", "missing_required_parameter")
+                raise _BadRequest(
+                    "Missing required parameter: 'prompt'.", "prompt", "missing_required_parameter"
+                )
             if not isinstance(prompt, str) or len(prompt) > 32000:
-                raise _BadRequest("Invalid 'prompt': expected a string of at most 32000 characters.", "prompt", "invalid_value")
-            if source.state(self.clock.now()) != "succeeded":
-                raise _BadRequest(f"Video '{source.id}' must be completed before it can be remixed.", None, "invalid_value")
+                raise _BadRequest(
+                    "Invalid 'prompt': expected a string of at most 32000 characters.",
+                    "prompt",
+                    "invalid_value",
+                )
+            if self.scheduler.state(source) != "succeeded":
+                raise _BadRequest(
+                    f"Video '{source.id}' must be completed before it can be remixed.",
+                    None,
+                    "invalid_value",
+                )
         except _BadRequest as exc:
             return self._bad(exc)
         params = {k: source.data[k] for k in ("model", "seconds", "size")}
         params["prompt"] = prompt
         job = self._new_video(req, params, remixed_from=source.id)
         return Response.json(200, self._video_json(job), self._video_headers())
-

@@ -39,7 +39,7 @@ from typing import Any
 from . import _media
 from .base import Emulator, Job, JobScheduler, Request, Response, iso8601, media_response
 
-__all__ = ["RunwayEmulator", "ModelSpec", "MODELS", "FAILURE_MESSAGES", "API_VERSION"]
+__all__ = ["API_VERSION", "FAILURE_MESSAGES", "MODELS", "ModelSpec", "RunwayEmulator"]
 
 API_VERSION = "2024-11-06"
 DOC_URL = "https://docs.dev.runwayml.com/api"
@@ -86,30 +86,115 @@ _2_TO_10 = tuple(range(2, 11))
 #: the other model ids runwayml 5.24 knows get loose limits (any ratio, int duration).
 MODELS: dict[tuple[str, str], ModelSpec] = {
     # text to video
-    ("text_to_video", "gen4.5"): ModelSpec(("1280:720", "720:1280"), True, _2_TO_10, True, 5, True, 1000, None, credits_per_second=12),
-    ("text_to_video", "veo3.1"): ModelSpec(VEO_RATIOS, True, (4, 6, 8), False, 8, True, 1000, None, credits_per_second=20, audio_credits_per_second=40),
-    ("text_to_video", "veo3.1_fast"): ModelSpec(VEO_RATIOS, True, (4, 6, 8), False, 8, True, 1000, None, credits_per_second=10, audio_credits_per_second=15),
-    ("text_to_video", "veo3"): ModelSpec(VEO_RATIOS, True, (8,), True, 8, True, 1000, None, credits_per_second=40),
-    ("text_to_video", "gemini_omni_flash"): ModelSpec(("1280:720", "720:1280"), False, tuple(range(3, 11)), False, 5, True, 1000, None, credits_per_second=10),
+    ("text_to_video", "gen4.5"): ModelSpec(
+        ("1280:720", "720:1280"), True, _2_TO_10, True, 5, True, 1000, None, credits_per_second=12
+    ),
+    ("text_to_video", "veo3.1"): ModelSpec(
+        VEO_RATIOS,
+        True,
+        (4, 6, 8),
+        False,
+        8,
+        True,
+        1000,
+        None,
+        credits_per_second=20,
+        audio_credits_per_second=40,
+    ),
+    ("text_to_video", "veo3.1_fast"): ModelSpec(
+        VEO_RATIOS,
+        True,
+        (4, 6, 8),
+        False,
+        8,
+        True,
+        1000,
+        None,
+        credits_per_second=10,
+        audio_credits_per_second=15,
+    ),
+    ("text_to_video", "veo3"): ModelSpec(
+        VEO_RATIOS, True, (8,), True, 8, True, 1000, None, credits_per_second=40
+    ),
+    ("text_to_video", "gemini_omni_flash"): ModelSpec(
+        ("1280:720", "720:1280"),
+        False,
+        tuple(range(3, 11)),
+        False,
+        5,
+        True,
+        1000,
+        None,
+        credits_per_second=10,
+    ),
     ("text_to_video", "happyhorse_1_0"): ModelSpec(None, False, None, False, 5, True, 2500, None),
-    ("text_to_video", "seedance2"): ModelSpec(None, False, None, False, 5, True, 3500, None, credits_per_second=36),
-    ("text_to_video", "seedance2_fast"): ModelSpec(None, False, None, False, 5, True, 3500, None, credits_per_second=36),
-    ("text_to_video", "seedance2_mini"): ModelSpec(None, False, None, False, 5, True, 3500, None, credits_per_second=36),
+    ("text_to_video", "seedance2"): ModelSpec(
+        None, False, None, False, 5, True, 3500, None, credits_per_second=36
+    ),
+    ("text_to_video", "seedance2_fast"): ModelSpec(
+        None, False, None, False, 5, True, 3500, None, credits_per_second=36
+    ),
+    ("text_to_video", "seedance2_mini"): ModelSpec(
+        None, False, None, False, 5, True, 3500, None, credits_per_second=36
+    ),
     # image to video
-    ("image_to_video", "gen4.5"): ModelSpec(GEN4_RATIOS, True, _2_TO_10, True, 5, True, 1000, "promptImage", ("first",), 12),
-    ("image_to_video", "gen4_turbo"): ModelSpec(GEN4_RATIOS, True, _2_TO_10, False, 5, False, 1000, "promptImage", ("first",), 5),
-    ("image_to_video", "veo3.1"): ModelSpec(VEO_RATIOS, True, (4, 6, 8), False, 8, False, 1000, "promptImage", ("first", "last"), 20, 40),
-    ("image_to_video", "veo3.1_fast"): ModelSpec(VEO_RATIOS, True, (4, 6, 8), False, 8, False, 1000, "promptImage", ("first", "last"), 10, 15),
-    ("image_to_video", "veo3"): ModelSpec(VEO_RATIOS, True, (8,), True, 8, False, 1000, "promptImage", ("first", "last"), 40),
-    ("image_to_video", "gemini_omni_flash"): ModelSpec(("1280:720", "720:1280"), False, tuple(range(3, 11)), False, 5, False, 1000, "promptImage", ("first",), 10),
-    ("image_to_video", "happyhorse_1_0"): ModelSpec(None, False, None, False, 5, False, 2500, "promptImage", ("first",)),
-    ("image_to_video", "seedance2"): ModelSpec(None, False, None, False, 5, False, 3500, "promptImage", ("first", "last"), 36),
-    ("image_to_video", "seedance2_fast"): ModelSpec(None, False, None, False, 5, False, 3500, "promptImage", ("first", "last"), 36),
-    ("image_to_video", "seedance2_mini"): ModelSpec(None, False, None, False, 5, False, 3500, "promptImage", ("first", "last"), 36),
+    ("image_to_video", "gen4.5"): ModelSpec(
+        GEN4_RATIOS, True, _2_TO_10, True, 5, True, 1000, "promptImage", ("first",), 12
+    ),
+    ("image_to_video", "gen4_turbo"): ModelSpec(
+        GEN4_RATIOS, True, _2_TO_10, False, 5, False, 1000, "promptImage", ("first",), 5
+    ),
+    ("image_to_video", "veo3.1"): ModelSpec(
+        VEO_RATIOS, True, (4, 6, 8), False, 8, False, 1000, "promptImage", ("first", "last"), 20, 40
+    ),
+    ("image_to_video", "veo3.1_fast"): ModelSpec(
+        VEO_RATIOS, True, (4, 6, 8), False, 8, False, 1000, "promptImage", ("first", "last"), 10, 15
+    ),
+    ("image_to_video", "veo3"): ModelSpec(
+        VEO_RATIOS, True, (8,), True, 8, False, 1000, "promptImage", ("first", "last"), 40
+    ),
+    ("image_to_video", "gemini_omni_flash"): ModelSpec(
+        ("1280:720", "720:1280"),
+        False,
+        tuple(range(3, 11)),
+        False,
+        5,
+        False,
+        1000,
+        "promptImage",
+        ("first",),
+        10,
+    ),
+    ("image_to_video", "happyhorse_1_0"): ModelSpec(
+        None, False, None, False, 5, False, 2500, "promptImage", ("first",)
+    ),
+    ("image_to_video", "seedance2"): ModelSpec(
+        None, False, None, False, 5, False, 3500, "promptImage", ("first", "last"), 36
+    ),
+    ("image_to_video", "seedance2_fast"): ModelSpec(
+        None, False, None, False, 5, False, 3500, "promptImage", ("first", "last"), 36
+    ),
+    ("image_to_video", "seedance2_mini"): ModelSpec(
+        None, False, None, False, 5, False, 3500, "promptImage", ("first", "last"), 36
+    ),
     # video to video
-    ("video_to_video", "aleph2"): ModelSpec(None, False, None, False, 5, False, 1000, "videoUri", credits_per_second=15),
-    ("video_to_video", "gen4_aleph"): ModelSpec(GEN4_RATIOS + ("848:480", "640:480"), False, None, False, 5, True, 1000, "videoUri", credits_per_second=15),
-    ("video_to_video", "gemini_omni_flash"): ModelSpec(None, False, None, False, 5, True, 1000, "videoUri"),
+    ("video_to_video", "aleph2"): ModelSpec(
+        None, False, None, False, 5, False, 1000, "videoUri", credits_per_second=15
+    ),
+    ("video_to_video", "gen4_aleph"): ModelSpec(
+        GEN4_RATIOS + ("848:480", "640:480"),
+        False,
+        None,
+        False,
+        5,
+        True,
+        1000,
+        "videoUri",
+        credits_per_second=15,
+    ),
+    ("video_to_video", "gemini_omni_flash"): ModelSpec(
+        None, False, None, False, 5, True, 1000, "videoUri"
+    ),
 }
 
 _LOOSE = {
@@ -130,7 +215,11 @@ _LOOSE = {
 }
 for _endpoint, _names in _LOOSE.items():
     for _name in _names.split():
-        _field = {"text_to_video": None, "image_to_video": "promptImage", "video_to_video": "videoUri"}[_endpoint]
+        _field = {
+            "text_to_video": None,
+            "image_to_video": "promptImage",
+            "video_to_video": "videoUri",
+        }[_endpoint]
         MODELS.setdefault(
             (_endpoint, _name),
             ModelSpec(None, False, None, False, 5, False, 15000, _field, ("first", "last")),
@@ -141,7 +230,14 @@ _MEDIA_LIMITS = {  # bytes: (data URI, URL) per kind; uploads are not emulated
     "video": (16 * 1024 * 1024, 32 * 1024 * 1024),
 }
 _IMAGE_TYPES = ("image/jpeg", "image/jpg", "image/png", "image/webp")
-_VIDEO_TYPES = ("video/mp4", "video/quicktime", "video/webm", "video/x-matroska", "video/mov", "video/h264")
+_VIDEO_TYPES = (
+    "video/mp4",
+    "video/quicktime",
+    "video/webm",
+    "video/x-matroska",
+    "video/mov",
+    "video/h264",
+)
 _ASPECT = re.compile(r"^\d{1,5}:\d{1,5}\Z|^(adaptive|auto(_\d+p)?)\Z")
 _IP_HOST = re.compile(r"^\[?[0-9a-fA-F:.]+\]?\Z")
 
@@ -189,6 +285,8 @@ class RunwayEmulator(Emulator):
         self._state_lock = threading.RLock()
 
     # ---- faults ----------------------------------------------------------------------
+    provider_faults = frozenset({"moderation", "expired_output", "job_failure"})
+
     def _fault_known(self, kind: str) -> bool:
         return super()._fault_known(kind) or bool(_CODE.match(kind))
 
@@ -209,15 +307,23 @@ class RunwayEmulator(Emulator):
             version = req.header("x-runway-version")
             if not version:
                 return self.error_response(
-                    400, "version", req, "You must provide an X-Runway-Version header. The current version is 2024-11-06."
+                    400,
+                    "version",
+                    req,
+                    "You must provide an X-Runway-Version header. The current version is 2024-11-06.",
                 )
             if version != API_VERSION:
                 return self.error_response(
-                    400, "version", req, f"Invalid API version: {version}. Supported versions: {API_VERSION}."
+                    400,
+                    "version",
+                    req,
+                    f"Invalid API version: {version}. Supported versions: {API_VERSION}.",
                 )
         return None
 
-    def error_response(self, status: int, kind: str, req: Request, message: str | None = None, **extra: Any) -> Response:
+    def error_response(
+        self, status: int, kind: str, req: Request, message: str | None = None, **extra: Any
+    ) -> Response:
         # Runway documents "a JSON response with an error member with a human-readable
         # explanation"; the exact texts below are the emulator's own.
         default = {
@@ -243,7 +349,14 @@ class RunwayEmulator(Emulator):
 
     def _check_media(self, value: Any, field: str, kind: str) -> list[dict[str, Any]]:
         if not isinstance(value, str) or not value:
-            return [self._issue(field, "Invalid input: expected string, received " + type(value).__name__, "invalid_type", expected="string")]
+            return [
+                self._issue(
+                    field,
+                    "Invalid input: expected string, received " + type(value).__name__,
+                    "invalid_type",
+                    expected="string",
+                )
+            ]
         if value.startswith("data:"):
             try:
                 mime, data = _media.parse_data_uri(value)
@@ -253,7 +366,12 @@ class RunwayEmulator(Emulator):
             if mime not in allowed:
                 return [self._issue(field, f"Unsupported asset type: {mime}.")]
             if len(data) > _MEDIA_LIMITS[kind][0]:
-                return [self._issue(field, f"Data URIs for {kind}s must be at most {_MEDIA_LIMITS[kind][0] // (1024 * 1024)} MB.")]
+                return [
+                    self._issue(
+                        field,
+                        f"Data URIs for {kind}s must be at most {_MEDIA_LIMITS[kind][0] // (1024 * 1024)} MB.",
+                    )
+                ]
             if kind == "image" and _media.image_info(data) is None:
                 return [self._issue(field, "The image could not be decoded.")]
             return []
@@ -265,18 +383,29 @@ class RunwayEmulator(Emulator):
             return [self._issue(field, "URLs must be at most 2048 characters.")]
         if not value.startswith("https://"):
             return [self._issue(field, "Only HTTPS URLs are allowed.")]
-        host = value[8:].split("/", 1)[0].split("@")[-1].rsplit(":", 1)[0] if not value[8:].startswith("[") else value[8:].split("]")[0]
+        host = (
+            value[8:].split("/", 1)[0].split("@")[-1].rsplit(":", 1)[0]
+            if not value[8:].startswith("[")
+            else value[8:].split("]")[0]
+        )
         if _IP_HOST.match(host) and ("." in host or ":" in host):
             return [self._issue(field, "URLs must be hosted on a domain.")]
         return []
 
     def _validate(self, endpoint: str, body: Any) -> tuple[ModelSpec | None, list[dict[str, Any]]]:
         if not isinstance(body, dict):
-            return None, [self._issue("", "Invalid input: expected object", "invalid_type", expected="object")]
+            return None, [
+                self._issue("", "Invalid input: expected object", "invalid_type", expected="object")
+            ]
         model = body.get("model")
         if not isinstance(model, str):
             return None, [
-                self._issue("model", "Invalid input: expected string, received undefined", "invalid_type", expected="string"),
+                self._issue(
+                    "model",
+                    "Invalid input: expected string, received undefined",
+                    "invalid_type",
+                    expected="string",
+                ),
             ]
         spec = MODELS.get((endpoint, model))
         if spec is None:
@@ -295,11 +424,33 @@ class RunwayEmulator(Emulator):
         prompt = body.get("promptText")
         if prompt is None:
             if spec.prompt_required:
-                issues.append(self._issue("promptText", "Invalid input: expected string, received undefined", "invalid_type", expected="string"))
+                issues.append(
+                    self._issue(
+                        "promptText",
+                        "Invalid input: expected string, received undefined",
+                        "invalid_type",
+                        expected="string",
+                    )
+                )
         elif not isinstance(prompt, str):
-            issues.append(self._issue("promptText", "Invalid input: expected string", "invalid_type", expected="string"))
+            issues.append(
+                self._issue(
+                    "promptText",
+                    "Invalid input: expected string",
+                    "invalid_type",
+                    expected="string",
+                )
+            )
         elif not prompt.strip():
-            issues.append(self._issue("promptText", "Too small: expected string to have >=1 characters", "too_small", minimum=1, origin="string"))
+            issues.append(
+                self._issue(
+                    "promptText",
+                    "Too small: expected string to have >=1 characters",
+                    "too_small",
+                    minimum=1,
+                    origin="string",
+                )
+            )
         elif _utf16_len(prompt) > spec.prompt_max:
             issues.append(
                 self._issue(
@@ -314,7 +465,15 @@ class RunwayEmulator(Emulator):
         ratio = body.get("ratio")
         if ratio is None:
             if spec.ratio_required:
-                issues.append(self._issue("ratio", "Invalid input: expected one of " + "|".join(f'"{r}"' for r in spec.ratios or ()), "invalid_value", values=list(spec.ratios or ())))
+                issues.append(
+                    self._issue(
+                        "ratio",
+                        "Invalid input: expected one of "
+                        + "|".join(f'"{r}"' for r in spec.ratios or ()),
+                        "invalid_value",
+                        values=list(spec.ratios or ()),
+                    )
+                )
         elif spec.ratios is not None and ratio not in spec.ratios:
             issues.append(
                 self._issue(
@@ -325,45 +484,125 @@ class RunwayEmulator(Emulator):
                 )
             )
         elif spec.ratios is None and not (isinstance(ratio, str) and _ASPECT.match(ratio)):
-            issues.append(self._issue("ratio", "Invalid input: expected a ratio like \"1280:720\"", "invalid_format"))
+            issues.append(
+                self._issue(
+                    "ratio", 'Invalid input: expected a ratio like "1280:720"', "invalid_format"
+                )
+            )
         # duration
         duration = body.get("duration")
         if duration is None:
             if spec.duration_required:
-                issues.append(self._issue("duration", "Invalid input: expected number, received undefined", "invalid_type", expected="number"))
+                issues.append(
+                    self._issue(
+                        "duration",
+                        "Invalid input: expected number, received undefined",
+                        "invalid_type",
+                        expected="number",
+                    )
+                )
         elif duration == "auto" and spec.durations is None:
             pass
         elif isinstance(duration, bool) or not isinstance(duration, int):
-            issues.append(self._issue("duration", "Invalid input: expected int, received " + type(duration).__name__, "invalid_type", expected="int"))
+            issues.append(
+                self._issue(
+                    "duration",
+                    "Invalid input: expected int, received " + type(duration).__name__,
+                    "invalid_type",
+                    expected="int",
+                )
+            )
         elif spec.durations is not None and duration not in spec.durations:
-            if spec.durations == tuple(range(spec.durations[0], spec.durations[-1] + 1)) and len(spec.durations) > 3:
+            if (
+                spec.durations == tuple(range(spec.durations[0], spec.durations[-1] + 1))
+                and len(spec.durations) > 3
+            ):
                 lo, hi = spec.durations[0], spec.durations[-1]
-                code, bound = ("too_small", {"minimum": lo}) if duration < lo else ("too_big", {"maximum": hi})
-                issues.append(self._issue("duration", f"Too {'small' if duration < lo else 'big'}: expected number to be {'>=' + str(lo) if duration < lo else '<=' + str(hi)}", code, origin="number", **bound))
+                code, bound = (
+                    ("too_small", {"minimum": lo})
+                    if duration < lo
+                    else ("too_big", {"maximum": hi})
+                )
+                issues.append(
+                    self._issue(
+                        "duration",
+                        f"Too {'small' if duration < lo else 'big'}: expected number to be {'>=' + str(lo) if duration < lo else '<=' + str(hi)}",
+                        code,
+                        origin="number",
+                        **bound,
+                    )
+                )
             else:
-                issues.append(self._issue("duration", "Invalid option: expected one of " + "|".join(str(d) for d in spec.durations), "invalid_value", values=list(spec.durations)))
+                issues.append(
+                    self._issue(
+                        "duration",
+                        "Invalid option: expected one of "
+                        + "|".join(str(d) for d in spec.durations),
+                        "invalid_value",
+                        values=list(spec.durations),
+                    )
+                )
         elif spec.durations is None and not 1 <= duration <= 20:
-            issues.append(self._issue("duration", "Too big: expected number to be <=20" if duration > 20 else "Too small: expected number to be >=1", "too_big" if duration > 20 else "too_small"))
+            issues.append(
+                self._issue(
+                    "duration",
+                    "Too big: expected number to be <=20"
+                    if duration > 20
+                    else "Too small: expected number to be >=1",
+                    "too_big" if duration > 20 else "too_small",
+                )
+            )
         # media
         if spec.media_field == "promptImage":
             img = body.get("promptImage")
             if img is None:
-                issues.append(self._issue("promptImage", "Invalid input: expected string, received undefined", "invalid_type", expected="string"))
+                issues.append(
+                    self._issue(
+                        "promptImage",
+                        "Invalid input: expected string, received undefined",
+                        "invalid_type",
+                        expected="string",
+                    )
+                )
             elif isinstance(img, list):
                 if not img:
-                    issues.append(self._issue("promptImage", "Too small: expected array to have >=1 items", "too_small", minimum=1, origin="array"))
+                    issues.append(
+                        self._issue(
+                            "promptImage",
+                            "Too small: expected array to have >=1 items",
+                            "too_small",
+                            minimum=1,
+                            origin="array",
+                        )
+                    )
                 positions = []
                 for i, item in enumerate(img):
                     if not isinstance(item, dict):
-                        issues.append(self._issue("promptImage", f"Invalid input at index {i}: expected object", "invalid_type"))
+                        issues.append(
+                            self._issue(
+                                "promptImage",
+                                f"Invalid input at index {i}: expected object",
+                                "invalid_type",
+                            )
+                        )
                         continue
                     pos = item.get("position")
                     if pos not in spec.positions:
-                        issues.append(self._issue("promptImage", "Invalid option: expected one of " + "|".join(f'"{p}"' for p in spec.positions), "invalid_value", values=list(spec.positions)))
+                        issues.append(
+                            self._issue(
+                                "promptImage",
+                                "Invalid option: expected one of "
+                                + "|".join(f'"{p}"' for p in spec.positions),
+                                "invalid_value",
+                                values=list(spec.positions),
+                            )
+                        )
                     positions.append(pos)
                     issues.extend(self._check_media(item.get("uri"), "promptImage", "image"))
                 if len(set(positions)) != len(positions):
-                    issues.append(self._issue("promptImage", "Each position may be used only once."))
+                    issues.append(
+                        self._issue("promptImage", "Each position may be used only once.")
+                    )
             else:
                 issues.extend(self._check_media(img, "promptImage", "image"))
         elif spec.media_field == "videoUri":
@@ -371,24 +610,68 @@ class RunwayEmulator(Emulator):
             issues.extend(self._check_media(body.get(field), field, "video"))
             if model == "aleph2":
                 keyframes = body.get("keyframes")
-                if keyframes is not None and (not isinstance(keyframes, list) or len(keyframes) > 5):
-                    issues.append(self._issue("keyframes", "Too big: expected array to have <=5 items", "too_big", maximum=5, origin="array"))
+                if keyframes is not None and (
+                    not isinstance(keyframes, list) or len(keyframes) > 5
+                ):
+                    issues.append(
+                        self._issue(
+                            "keyframes",
+                            "Too big: expected array to have <=5 items",
+                            "too_big",
+                            maximum=5,
+                            origin="array",
+                        )
+                    )
                 target = body.get("targetAspectRatio")
                 allowed = ("16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "21:9")
                 if target is not None and target not in allowed:
-                    issues.append(self._issue("targetAspectRatio", "Invalid option: expected one of " + "|".join(f'"{a}"' for a in allowed), "invalid_value", values=list(allowed)))
+                    issues.append(
+                        self._issue(
+                            "targetAspectRatio",
+                            "Invalid option: expected one of "
+                            + "|".join(f'"{a}"' for a in allowed),
+                            "invalid_value",
+                            values=list(allowed),
+                        )
+                    )
             if model == "gen4_aleph":
                 refs = body.get("references")
                 if refs is not None and (not isinstance(refs, list) or len(refs) > 1):
-                    issues.append(self._issue("references", "Too big: expected array to have <=1 items", "too_big", maximum=1, origin="array"))
+                    issues.append(
+                        self._issue(
+                            "references",
+                            "Too big: expected array to have <=1 items",
+                            "too_big",
+                            maximum=1,
+                            origin="array",
+                        )
+                    )
         seed = body.get("seed")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= 4294967295):
-            issues.append(self._issue("seed", "Invalid input: expected an integer between 0 and 4294967295", "invalid_type"))
+        if seed is not None and (
+            isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= 4294967295
+        ):
+            issues.append(
+                self._issue(
+                    "seed",
+                    "Invalid input: expected an integer between 0 and 4294967295",
+                    "invalid_type",
+                )
+            )
         moderation = body.get("contentModeration")
         if moderation is not None:
-            threshold = moderation.get("publicFigureThreshold") if isinstance(moderation, dict) else None
-            if not isinstance(moderation, dict) or (threshold is not None and threshold not in ("auto", "low")):
-                issues.append(self._issue("contentModeration", 'Invalid option: expected one of "auto"|"low"', "invalid_value"))
+            threshold = (
+                moderation.get("publicFigureThreshold") if isinstance(moderation, dict) else None
+            )
+            if not isinstance(moderation, dict) or (
+                threshold is not None and threshold not in ("auto", "low")
+            ):
+                issues.append(
+                    self._issue(
+                        "contentModeration",
+                        'Invalid option: expected one of "auto"|"low"',
+                        "invalid_value",
+                    )
+                )
         return spec, issues
 
     # ---- handlers ------------------------------------------------------------------------
@@ -400,14 +683,16 @@ class RunwayEmulator(Emulator):
                 return self.error_response(400, "json", req, "Request body is not valid JSON.")
             spec, issues = self._validate(endpoint, body)
             if issues or spec is None:
-                return Response.json(400, {"error": "Validation of body failed", "issues": issues, "docUrl": DOC_URL})
+                return Response.json(
+                    400, {"error": "Validation of body failed", "issues": issues, "docUrl": DOC_URL}
+                )
             model = body["model"]
             duration = body.get("duration")
             seconds = duration if isinstance(duration, int) else spec.default_duration
             rate = spec.credits_per_second
             if spec.audio_credits_per_second is not None and body.get("audio", True):
                 rate = spec.audio_credits_per_second
-            cost = int(round(rate * seconds))
+            cost = round(rate * seconds)
             now = self.clock.now()
             with self._state_lock:
                 if self.daily_limit is not None:
@@ -415,13 +700,20 @@ class RunwayEmulator(Emulator):
                     self._daily[model] = window
                     if len(window) >= self.daily_limit:
                         return self.error_response(
-                            429, "daily", req, f"You have reached the daily generation limit for {model}. Please try again later."
+                            429,
+                            "daily",
+                            req,
+                            f"You have reached the daily generation limit for {model}. Please try again later.",
                         )
                 if cost > self.credits:
-                    return self.error_response(400, "credits", req, "You do not have enough credits to run this task.")
+                    return self.error_response(
+                        400, "credits", req, "You do not have enough credits to run this task."
+                    )
                 self.credits -= cost
                 self._daily.setdefault(model, []).append(now)
-            fault = self.take_fault(lambda k: k in ("moderation", "job_failure") or bool(_CODE.match(k)), req)
+            fault = self.take_fault(
+                lambda k: k in ("moderation", "job_failure") or bool(_CODE.match(k)), req
+            )
             failure = None
             early = False
             if fault is not None:
@@ -429,8 +721,10 @@ class RunwayEmulator(Emulator):
                 if fault.kind == "moderation":
                     code = "SAFETY.INPUT.TEXT"
                 code = str(code or "INTERNAL")
-                message = fault.options.get("message") or FAILURE_MESSAGES.get(code) or FAILURE_MESSAGES.get(
-                    code.rsplit(".", 1)[0], "The task failed."
+                message = (
+                    fault.options.get("message")
+                    or FAILURE_MESSAGES.get(code)
+                    or FAILURE_MESSAGES.get(code.rsplit(".", 1)[0], "The task failed.")
                 )
                 failure = (code, message)
                 early = code.startswith(("SAFETY.INPUT", "ASSET", "INPUT_PREPROCESSING"))
@@ -442,7 +736,13 @@ class RunwayEmulator(Emulator):
                 run_seconds=js * 0.8,
                 failure=failure,
                 fail_early=early,
-                data={"model": model, "endpoint": endpoint, "cost": cost, "ratio": body.get("ratio"), "seconds": seconds},
+                data={
+                    "model": model,
+                    "endpoint": endpoint,
+                    "cost": cost,
+                    "ratio": body.get("ratio"),
+                    "seconds": seconds,
+                },
             )
             self.scheduler.add(job)
             return Response.json(200, {"id": job.id, "estimatedCost": {"credits": cost}})
@@ -450,14 +750,17 @@ class RunwayEmulator(Emulator):
         return create
 
     def _task_json(self, job: Job) -> dict[str, Any]:
-        now = self.clock.now()
-        state = job.state(now)
-        out: dict[str, Any] = {"id": job.id, "createdAt": iso8601(job.created), "status": state.upper()}
+        state, progress, _ = self.scheduler.view(job)
+        out: dict[str, Any] = {
+            "id": job.id,
+            "createdAt": iso8601(job.created),
+            "status": state.upper(),
+        }
         cost = job.data["cost"]
         if state in ("pending", "throttled", "running"):
             out["estimatedCost"] = {"credits": cost}
         if state == "running":
-            out["progress"] = round(job.progress(now), 3)
+            out["progress"] = round(progress, 3)
         elif state == "succeeded":
             out["cost"] = {"credits": cost}
             out["output"] = [self._signed_url(job.id)]
@@ -483,7 +786,7 @@ class RunwayEmulator(Emulator):
         with self._state_lock:
             if job.data.get("settled"):
                 return
-            state = job.state(self.clock.now())
+            state = self.scheduler.state(job)
             if state == "failed":
                 self.credits += job.data["cost"]
                 job.data["settled"] = True
@@ -495,7 +798,7 @@ class RunwayEmulator(Emulator):
         job = self.scheduler.get(job_id)
         if job is None:
             return self.error_response(404, "task", req, "Task not found.")
-        state = job.state(self.clock.now())
+        state = self.scheduler.state(job)
         if state in ("pending", "throttled", "running"):
             with self._state_lock:
                 if state == "running":
@@ -514,7 +817,10 @@ class RunwayEmulator(Emulator):
         now = self.clock.now()
         models = sorted({m for (_, m) in MODELS})
         with self._state_lock:
-            usage = {m: {"dailyGenerations": len([t for t in ts if t > now - 86400])} for m, ts in self._daily.items()}
+            usage = {
+                m: {"dailyGenerations": len([t for t in ts if t > now - 86400])}
+                for m, ts in self._daily.items()
+            }
             balance = self.credits
         return Response.json(
             200,
@@ -523,7 +829,10 @@ class RunwayEmulator(Emulator):
                 "tier": {
                     "maxMonthlyCreditSpend": 10_000,
                     "models": {
-                        m: {"maxConcurrentGenerations": self.concurrency, "maxDailyGenerations": self.daily_limit}
+                        m: {
+                            "maxConcurrentGenerations": self.concurrency,
+                            "maxDailyGenerations": self.daily_limit,
+                        }
                         for m in models
                     },
                 },
@@ -558,7 +867,7 @@ class RunwayEmulator(Emulator):
         if self.take_fault({"expired_output"}, req) is not None or self.clock.now() > exp:
             return self._access_denied("Request has expired")
         job = self.scheduler.get(job_id)
-        if job is None or job.state(self.clock.now()) != "succeeded":
+        if job is None or self.scheduler.state(job) != "succeeded":
             return self._access_denied("Access denied")
         width, height = _ratio_size(job.data.get("ratio"))
         data = _media.synthetic_mp4(width, height, self.video_seconds)
