@@ -43,7 +43,7 @@ def run_scenedetect(path: str, detector: str) -> tuple[list[float], float]:
     det = ContentDetector() if detector == "content" else AdaptiveDetector()
     with Timer() as t:
         scenes = detect(path, det)
-    return [s[0].get_seconds() for s in scenes[1:]], t.seconds
+    return [s[0].seconds for s in scenes[1:]], t.seconds
 
 
 def run_videonb(path: str, **kw) -> tuple[list[float], float, object]:
@@ -61,6 +61,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=10.0)
     ap.add_argument("--skip-long", action="store_true")
+    ap.add_argument("--repeat", type=int, default=2, help="interleaved runs per method (best kept)")
     args = ap.parse_args()
 
     clips: list[tuple[str, str, list[float]]] = []
@@ -80,11 +81,16 @@ def main() -> None:
         info = videonb.probe(path)
         tol = 1.5 / float(info.fps)
         frames = info.frame_count
-        res = {}
-        vc, vt, m = run_videonb(path)
-        res["videonb"] = (vc, vt)
-        for det in ("content", "adaptive"):
-            res[det] = run_scenedetect(path, det)
+        res: dict[str, tuple[list[float], float]] = {}
+        # Interleaved repeats, best time of each: the shared 2-core machine is noisy (±30 %).
+        for _ in range(args.repeat):
+            vc, vt, m = run_videonb(path)
+            if "videonb" not in res or vt < res["videonb"][1]:
+                res["videonb"] = (vc, vt)
+            for det in ("content", "adaptive"):
+                found, secs = run_scenedetect(path, det)
+                if det not in res or secs < res[det][1]:
+                    res[det] = (found, secs)
         best_psd_f1 = 0.0
         best_psd_fps = 0.0
         for key, (found, secs) in res.items():
@@ -120,7 +126,7 @@ def main() -> None:
                    f"→ **{fps_ratio:.2f}×** (target ≥ 1.5: {'met' if fps_ratio >= 1.5 else 'MISSED'}). "
                    f"F1 ≥ PySceneDetect's on every clip: **{'met' if f1_ok else 'MISSED'}**.\n")
     md = (f"Versions: {versions('av', 'opencv-python-headless', 'scenedetect-headless', 'numpy')}. "
-          "Match tolerance ±1.5 frames.\n\n" + "\n".join(lines) + "\n" + verdict)
+          f"Match tolerance ±1.5 frames. Each method ran {args.repeat}× interleaved; best time kept.\n\n" + "\n".join(lines) + "\n" + verdict)
     write_result("moments", md, {"rows": data})
 
 

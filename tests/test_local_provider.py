@@ -78,3 +78,13 @@ def test_async_generate(home):
 
     v = asyncio.run(videonb.generate_async("a forest in the rain", seconds=1))
     assert v.provenance["provider"] == "local"
+
+
+def test_faces_counted_with_the_bundled_haar_cascade(home):
+    from videonb.testing.clips import sample_path
+
+    person = videonb.analyze(sample_path("carphone_pristine"), question="Are there faces?")
+    assert person.raw["facts"]["shots_with_faces"] == 1          # a man talking on a car phone
+    assert "frontal faces in 1 of 1 shot" in person.answer
+    bunny = videonb.analyze(sample_path("bigbuckbunny"), question="any people?")
+    assert bunny.raw["facts"]["shots_with_faces"] == 0           # a cartoon rabbit, no human face

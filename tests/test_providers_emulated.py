@@ -274,3 +274,14 @@ def test_key_never_reaches_ledger_cache_or_outputs(runway, home):
     for p in (home / "home").rglob("*"):
         if p.is_file():
             assert needle not in p.read_bytes(), p
+
+
+def test_estimate_is_shown_before_submit_and_progress_after(runway, capsys):
+    v = videonb.generate("with progress", provider="runway", base_url=runway.base_url, seconds=5,
+                         api_key=KEY, poll_interval=0.02)
+    err = capsys.readouterr().err
+    assert "estimated $0.60 (5 s × $0.120/s)" in err
+    first_status = err.index("estimated")
+    assert "runway/gen4.5" in err[first_status:]
+    assert KEY not in err
+    assert v.provenance["remote_id"] in videonb.jobs()[0].remote_id

@@ -57,6 +57,23 @@ class ProgressDisplay:
         self.last = ""
         self.notebook = _in_notebook()
 
+    def estimate(self, provider: Any, req: Any) -> None:
+        """Show what is about to be spent, before the submit."""
+        spec = provider.model(req.model)
+        est = spec.estimate(req.seconds)
+        if not est:
+            return
+        line = (f"{provider.name}/{req.model}: estimated ${est:.2f} "
+                f"({req.seconds:g} s × ${spec.price_per_second:.3f}/s) — submitting")
+        if self.notebook:
+            from IPython.display import HTML, display
+
+            self.handle = display(HTML(f'<div class="vnb-caption">videonb: {esc(line)}</div>'),
+                                  display_id=True)
+        else:
+            sys.stderr.write("videonb: " + line + "\n")
+            sys.stderr.flush()
+
     def update(self, rec: Any) -> None:
         line = job_line(rec, self.started)
         key = line.rsplit(" · ", 3)[0] + f"{int(time.time() - self.started)}"

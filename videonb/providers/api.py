@@ -117,12 +117,16 @@ async def _generate_async(operation: str, prompt: str, provider: str | None, mod
                           wait: bool = True, refresh: bool = False, timeout: float | None = None,
                           api_key: str | None = None, base_url: str | None = None,
                           provider_options: dict[str, Any] | None = None,
-                          on_update: Any = None) -> Any:
-    prov, req = _prepare(operation, prompt, provider, model, seconds=seconds, ratio=ratio, seed=seed,
-                         style=style, inputs=inputs or {}, options=options or {}, api_key=api_key,
-                         base_url=base_url, provider_options=provider_options or {})
-    if prov.needs_key:
-        prov.key()  # resolve (and maybe prompt) now, in the caller's context, before any job exists
+                          on_update: Any = None, prepared: Any = None) -> Any:
+    if prepared is not None:
+        prov, req = prepared
+    else:
+        prov, req = _prepare(operation, prompt, provider, model, seconds=seconds, ratio=ratio,
+                             seed=seed, style=style, inputs=inputs or {}, options=options or {},
+                             api_key=api_key, base_url=base_url,
+                             provider_options=provider_options or {})
+        if prov.needs_key:
+            prov.key()  # resolve now, before any job exists
     video, job = await _start(prov, req, refresh=refresh, timeout=timeout)
     if video is not None:
         return video
@@ -144,10 +148,26 @@ def _sync(coro_fn: Any, *args: Any, progress: bool = True, **kwargs: Any) -> Any
 
     wait = kwargs.get("wait", True)
     display = None
+    prepared = None
+    if coro_fn is _generate_async:
+        # Validate, resolve the key (a prompt, if any, must come from this thread) and show the
+        # cost estimate here, in the calling thread, before anything is submitted.
+        op, prompt, provider, model = args
+        prepared = _prepare(op, prompt, provider, model, seconds=kwargs.get("seconds"),
+                            ratio=kwargs.get("ratio"), seed=kwargs.get("seed"),
+                            style=kwargs.get("style"), inputs=kwargs.get("inputs") or {},
+                            options=kwargs.get("options") or {}, api_key=kwargs.get("api_key"),
+                            base_url=kwargs.get("base_url"),
+                            provider_options=kwargs.get("provider_options") or {})
+        if prepared[0].needs_key:
+            prepared[0].key()
+        kwargs["prepared"] = prepared
     if progress and wait:
         from ..display.progress import ProgressDisplay
 
         display = ProgressDisplay()
+        if prepared is not None:
+            display.estimate(*prepared)
         state: dict[str, Any] = {}
         kwargs["on_update"] = lambda rec: state.__setitem__("rec", rec)  # called on the loop thread
 
@@ -219,9 +239,11 @@ def generate(prompt: str, *, provider: str | None = None, model: str | None = No
     Returns a :class:`~videonb.Video` (an inline player with provenance), or a
     :class:`~videonb.providers.jobs.Job` with ``wait=False``.
     """
-    return _sync(generate_async, prompt, provider=provider, model=model, seconds=seconds,
-                 ratio=ratio, image=image, seed=seed, wait=wait, refresh=refresh, timeout=timeout,
-                 api_key=api_key, base_url=base_url, progress=progress, **provider_options)
+    op = "image_to_video" if image is not None else "text_to_video"
+    return _sync(_generate_async, op, prompt, provider, model, seconds=seconds, ratio=ratio,
+                 seed=seed, inputs={"image": image}, wait=wait, refresh=refresh, timeout=timeout,
+                 api_key=api_key, base_url=base_url, provider_options=provider_options,
+                 progress=progress)
 
 
 async def image_to_video_async(image: Any, motion_prompt: str = "", **kwargs: Any) -> Any:
