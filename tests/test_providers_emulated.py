@@ -285,3 +285,75 @@ def test_estimate_is_shown_before_submit_and_progress_after(runway, capsys):
     assert "runway/gen4.5" in err[first_status:]
     assert KEY not in err
     assert v.provenance["remote_id"] in videonb.jobs()[0].remote_id
+
+
+@pytest.fixture(scope="module")
+def still_png(tmp_path_factory):
+    import cv2
+
+    from videonb.testing.clips import sample_path
+
+    img = videonb.sample_frames(sample_path("bikes"), times=[1.0], max_side=320).images[0]
+    p = tmp_path_factory.mktemp("img") / "still.png"
+    cv2.imwrite(str(p), img[:, :, ::-1])
+    return p
+
+
+def test_runway_image_to_video_and_video_to_video(runway, still_png, cut_clips):
+    v = videonb.image_to_video(still_png, "slow push in", provider="runway", model="gen4_turbo",
+                               base_url=runway.base_url, seconds=5, ratio="1280:720", **FAST)
+    assert v.provenance["operation"] == "image_to_video"
+    post = runway.requests.filter(method="POST")[-1]
+    assert post.path == "/v1/image_to_video"
+    styl = videonb.stylize(cut_clips[0].path, "watercolor", provider="runway", model="aleph2",
+                           base_url=runway.base_url, **FAST)
+    assert styl.info.frame_count > 0
+    assert runway.requests.filter(method="POST")[-1].path == "/v1/video_to_video"
+
+
+@pytest.mark.parametrize("code, error", [("ASSET.INVALID", errors.JobFailedError),
+                                         ("SAFETY.OUTPUT.VIDEO", errors.ModerationError)])
+def test_runway_failure_codes(runway, code, error):
+    runway.inject(code)
+    with pytest.raises(error, match=code.replace(".", r"\.")):
+        _gen(runway, f"fails with {code}")
+    assert len(runway.requests.filter(method="POST")) == 1   # neither is resubmitted
+
+
+def test_slow_responses_are_waited_for(runway):
+    runway.inject("slow", match="GET /v1/tasks", seconds=0.3)
+    v = _gen(runway, "patience")
+    assert v.info.frame_count > 0
+
+
+def test_throttled_counts_as_queued(home):
+    import asyncio
+
+    seen: list[str] = []
+    with RunwayEmulator(expected_key=KEY, job_seconds=0.3, concurrency=1) as emu:
+        async def both():
+            return await asyncio.gather(*(videonb.generate_async(
+                p, provider="runway", base_url=emu.base_url, seconds=5, api_key=KEY,
+                poll_interval=0.02, on_update=lambda rec: seen.append(rec.status))
+                for p in ("first", "second", "third")))
+
+        videos = asyncio.run(both())
+        assert all(v.info.frame_count for v in videos)
+        assert "queued" in seen and "running" in seen and seen.count("succeeded") == 3
+
+        # The raw wire status of the waiting task is THROTTLED, and videonb reads it as queued.
+        from videonb.providers.base import Request
+        from videonb.providers.registry import get_provider
+
+        prov = get_provider("runway", api_key=KEY, base_url=emu.base_url)
+        emu.job_seconds = 5.0
+        req = Request("text_to_video", "runway", "gen4.5", prompt="slot", seconds=5, ratio="1280:720")
+
+        async def throttled():
+            await prov.submit(req)
+            second = await prov.submit(req)
+            emu.clock.advance(2.5)  # past PENDING: the first runs, the second waits for the slot
+            return await prov.poll(second)
+
+        res = asyncio.run(throttled())
+        assert (res.raw_status, res.status) == ("THROTTLED", "queued")
