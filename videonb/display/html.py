@@ -165,7 +165,7 @@ def player_html(video: Any, *, embed: bool | str = "auto", max_bytes: int | None
             attrs.append("loop")
     disp_w = width or min(640, shown_w)
     style = f'style="width:{int(disp_w)}px;max-width:100%"'
-    parts = [STYLE if with_style else "", f'<div class="vnb vnb-player">',
+    parts = [STYLE if with_style else "", '<div class="vnb vnb-player">',
              f'<video {" ".join(attrs)} {style} src="{esc(src, quote=True)}"'
              f'{poster_attr} data-mime="{esc(mime)}"></video>']
     if note:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 from ..errors import EncodeError, InvalidOptionError
-from .probe import VideoInfo, probe
+from .probe import VideoInfo
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np

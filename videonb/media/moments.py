@@ -333,7 +333,6 @@ class CutDetector(Detector):
 
 def _refine_cuts(track: FeatureTrack, idx: list[int], context: dict[str, Any]) -> list[float]:
     """Exact time of each cut whose neighbours were non-reference frames skipped in pass one."""
-    import cv2
     import numpy as np
 
     from .sampling import _FrameSource
@@ -412,7 +411,6 @@ class FadeDetector(Detector):
         self.max_ramp = max_ramp
 
     def process(self, track: FeatureTrack, context: dict[str, Any]) -> list[KeyMoment]:
-        import numpy as np
 
         ym, times = track.y_mean, track.times
         n = len(ym)
