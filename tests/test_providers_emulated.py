@@ -357,3 +357,31 @@ def test_throttled_counts_as_queued(home):
 
         res = asyncio.run(throttled())
         assert (res.raw_status, res.status) == ("THROTTLED", "queued")
+
+
+def test_gemini_video_metadata_is_sent_and_checked(home, cut_clips):
+    pytest.importorskip("google.genai")
+    with GeminiEmulator(expected_key=KEY) as emu:
+        a = videonb.analyze(cut_clips[0].path, provider="gemini", base_url=emu.base_url,
+                            api_key=KEY, fps=2, start=1.0, end=6.0)
+        assert a.summary
+        sent = emu.generate_requests[-1]
+        # the sampling rate and the 1–6 s window reached the API as VideoMetadata
+        assert sent["fps"] == [2.0] or sent["fps"] == 2.0, sent["fps"]
+        assert sent["video_seconds"] and abs(sent["video_seconds"][0] - 5.0) < 0.1, sent["video_seconds"]
+    with pytest.raises(errors.InvalidOptionError, match="between 0 and 24"):
+        videonb.analyze(cut_clips[0].path, provider="gemini", base_url="http://127.0.0.1:9",
+                        api_key=KEY, fps=60)
+
+
+def test_openai_detail_control_and_frame_budget(home, cut_clips):
+    with OpenAIEmulator(expected_key=KEY) as emu:
+        a = videonb.analyze(cut_clips[0].path, provider="openai", base_url=emu.base_url + "/v1",
+                            api_key=KEY, frames=5, detail="high")
+        sent = emu.chat_requests[-1]
+    assert a.raw["detail"] == "high" and a.raw["frames_sent"] == 5
+    details = sent["details"]
+    assert set(details) == {"high"} and len(details) == 5
+    with pytest.raises(errors.InvalidOptionError, match="detail="):
+        videonb.analyze(cut_clips[0].path, provider="openai", base_url=emu.base_url + "/v1",
+                        api_key=KEY, detail="ultra")
