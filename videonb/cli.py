@@ -27,7 +27,8 @@ def _demo_clip(out_dir: Path) -> Path:
 
     path = out_dir / "demo-clip.mp4"
     if not path.exists():
-        make_cut_clip(path, seconds=24.0, fps=25, size=(640, 360), dissolves=1, fades=1, seed=3)
+        make_cut_clip(path, seconds=24.0, fps=25, size=(640, 360), dissolves=1, fades=1, seed=3,
+                      stamp_ids=False)
     return path
 
 
