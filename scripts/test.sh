@@ -14,9 +14,10 @@ fi
 
 PY="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v -i "warning" || true
-.venv/bin/python -m pip install -q -e '.[test]' 2>&1 | grep -v -i "warning" || true
-.venv/bin/python -c "import videonb, av, cv2, playwright, pytest" # fail early if the install broke
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[test]'
+# fail early, with a clear message, if the install broke
+.venv/bin/python -c "import videonb, av, cv2, httpx, playwright, pytest, openai, runwayml, google.genai"
 
 # Keep caches and browser profiles out of $HOME.
 export VIDEONB_CACHE_DIR="${VIDEONB_CACHE_DIR:-$PWD/.videonb/cache}"
