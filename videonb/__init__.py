@@ -84,6 +84,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .types import KeyMoment, Shot
 
 
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext videonb`` (or ``c.InteractiveShellApp.extensions = ["videonb"]``)."""
+    from .notebook import load_ipython_extension as _load
+
+    _load(ipython)
+
+
 def __getattr__(name: str) -> Any:
     if name == "providers":  # the subpackage, which is callable: videonb.providers()
         import importlib

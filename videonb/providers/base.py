@@ -83,7 +83,8 @@ class Request:
     def cache_key(self) -> str:
         """Hash of everything that determines the output (provider, model, params, input hashes)."""
         payload = {"op": self.operation, "provider": self.provider, "model": self.model,
-                   "prompt": " ".join(self.prompt.split()), "seconds": self.seconds,
+                   "prompt": " ".join(self.prompt.split()),
+                   "seconds": None if self.seconds is None else float(self.seconds),
                    "ratio": self.ratio, "seed": self.seed, "style": self.style,
                    "inputs": dict(sorted(self.inputs.items())),
                    "options": json.loads(json.dumps(self.options, sort_keys=True, default=str))}

@@ -1,0 +1,247 @@
+"""IPython magics: ``%%videogen``, ``%analyze`` and ``%videonb``.
+
+Each magic is a thin wrapper over the public Python API (``videonb.generate``,
+``videonb.analyze``...).  Arguments are split with :func:`shlex.split` (a stray ``\\r``
+from some front ends is removed), parsed into typed values, and user mistakes print one
+short line naming the fix instead of a traceback.  Options are traitlets, so
+``%config VideoNbMagics.default_provider = "runway"`` works.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import string
+import sys
+from typing import Any
+
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+from traitlets import Dict, Unicode
+
+from ..errors import VideonbError
+
+__all__ = ["VideoNbMagics", "interpolate"]
+
+HELP = """videonb magics (every one wraps a plain Python function):
+
+  %%videogen [PROVIDER[/MODEL]] [--seconds N] [--ratio W:H] [--image PATH] [--seed N]
+             [--style S] [--as NAME] [--no-wait] [--budget USD] [--no-interpolate]
+      the cell body is the prompt; {var} takes a value from your namespace
+      → videonb.generate(prompt, ...)   (--style with --video PATH → videonb.stylize)
+  %analyze PATH_OR_VAR ["question"] [--provider P] [--frames N] [--as NAME]
+      → videonb.analyze(video, question=...)
+  %videonb providers | jobs | resume | config | alias NAME PROVIDER/MODEL | help | version
+"""
+
+
+class _FormatDict(dict):  # type: ignore[type-arg]
+    """Leaves unknown ``{names}`` (and format specs on them) untouched."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def interpolate(text: str, namespace: dict[str, Any]) -> str:
+    """``{var}`` → ``str(namespace["var"])``; unknown or malformed braces stay as written."""
+    out = []
+    for literal, field, spec, conv in string.Formatter().parse(text):
+        out.append(literal)
+        if field is None:
+            continue
+        if field in namespace and field.isidentifier():
+            value = namespace[field]
+            try:
+                value = format(repr(value) if conv == "r" else value, spec or "")
+            except (ValueError, TypeError):
+                value = str(value)
+            out.append(str(value))
+        else:
+            out.append("{" + field + (("!" + conv) if conv else "") + ((":" + spec) if spec else "") + "}")
+    return "".join(out)
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _UsageError(f"{self.prog}: {message}. Run %videonb help for the options.")
+
+
+def _split(line: str) -> list[str]:
+    try:
+        return shlex.split(line.replace("\r", ""))
+    except ValueError as exc:
+        raise _UsageError(f"could not parse the options ({exc}); check the quotes.") from None
+
+
+def _videogen_parser() -> _Parser:
+    p = _Parser(prog="%%videogen", add_help=False)
+    p.add_argument("target", nargs="?", default=None, help="PROVIDER or PROVIDER/MODEL")
+    p.add_argument("--seconds", type=float)
+    p.add_argument("--ratio")
+    p.add_argument("--image")
+    p.add_argument("--video")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--style")
+    p.add_argument("--as", dest="name")
+    p.add_argument("--no-wait", action="store_true")
+    p.add_argument("--budget", type=float)
+    p.add_argument("--refresh", action="store_true")
+    p.add_argument("--no-interpolate", action="store_true")
+    return p
+
+
+def _analyze_parser() -> _Parser:
+    p = _Parser(prog="%analyze", add_help=False)
+    p.add_argument("video")
+    p.add_argument("question", nargs="?", default=None)
+    p.add_argument("--provider")
+    p.add_argument("--frames", type=int)
+    p.add_argument("--as", dest="name")
+    return p
+
+
+@magics_class
+class VideoNbMagics(Magics):
+    """``%%videogen``, ``%analyze`` and ``%videonb`` (configurable with ``%config``)."""
+
+    default_provider = Unicode("local", help="Provider used when a magic names none.").tag(config=True)
+    aliases = Dict({}, help="Short names for PROVIDER/MODEL, e.g. {'fast': 'runway/gen4_turbo'}.").tag(
+        config=True)
+
+    # --- helpers ------------------------------------------------------------------------
+    def _fail(self, message: str) -> None:
+        print(f"videonb: {message}", file=sys.stderr)
+
+    def _target(self, target: str | None) -> str:
+        target = target or self.default_provider
+        return self.aliases.get(target, target)
+
+    def _resolve_video(self, ref: str) -> Any:
+        ns = self.shell.user_ns if self.shell is not None else {}
+        if ref.isidentifier() and ref in ns:
+            return ns[ref]
+        return ref
+
+    # --- %%videogen ---------------------------------------------------------------------------
+    @line_cell_magic
+    def videogen(self, line: str, cell: str | None = None) -> Any:
+        """%%videogen [PROVIDER[/MODEL]] [options] — the cell body is the prompt."""
+        import videonb
+
+        if cell is None:
+            self._fail("%%videogen is a cell magic: put the options on the first line and the "
+                       "prompt in the cell body (two percent signs). For one-liners use "
+                       "videonb.generate('prompt').")
+            return None
+        try:
+            args = _videogen_parser().parse_args(_split(line))
+        except _UsageError as exc:
+            self._fail(str(exc))
+            return None
+        prompt = cell.replace("\r", "").strip()
+        if not args.no_interpolate and self.shell is not None:
+            prompt = interpolate(prompt, self.shell.user_ns)
+        target = self._target(args.target)
+        old_budget = videonb.config.budget_usd
+        try:
+            if args.budget is not None:
+                videonb.config.budget_usd = args.budget
+            if args.video is not None or (args.style and not prompt):
+                if args.video is None:
+                    raise _UsageError("--style restyles a video: add --video PATH (or a variable).")
+                result = videonb.stylize(self._resolve_video(args.video), args.style or prompt,
+                                         provider=target, wait=not args.no_wait,
+                                         refresh=args.refresh)
+            else:
+                if not prompt:
+                    raise _UsageError("the cell is empty: write the prompt in the cell body.")
+                image = self._resolve_video(args.image) if args.image else None
+                result = videonb.generate(prompt, provider=target, seconds=args.seconds,
+                                          ratio=args.ratio, image=image, seed=args.seed,
+                                          wait=not args.no_wait, refresh=args.refresh)
+        except _UsageError as exc:
+            self._fail(str(exc))
+            return None
+        except VideonbError as exc:
+            self._fail(f"{type(exc).__name__}: {exc}")
+            return None
+        finally:
+            if args.budget is not None:
+                videonb.config.budget_usd = old_budget
+        if args.name:
+            self.shell.user_ns[args.name] = result
+        return result
+
+    # --- %analyze -------------------------------------------------------------------------------
+    @line_cell_magic
+    def analyze(self, line: str, cell: str | None = None) -> Any:
+        """%analyze PATH_OR_VAR ["question"] [--provider P] [--frames N] [--as NAME]"""
+        import videonb
+
+        if cell is not None:
+            self._fail("%analyze is a line magic (one percent sign): %analyze clip.mp4 \"question\". "
+                       "To generate from a prompt in the cell body use %%videogen.")
+            return None
+        try:
+            args = _analyze_parser().parse_args(_split(line))
+        except _UsageError as exc:
+            self._fail(str(exc))
+            return None
+        try:
+            result = videonb.analyze(self._resolve_video(args.video),
+                                     provider=self._target(args.provider) if args.provider else "local",
+                                     question=args.question, frames=args.frames)
+        except VideonbError as exc:
+            self._fail(f"{type(exc).__name__}: {exc}")
+            return None
+        if args.name:
+            self.shell.user_ns[args.name] = result
+        return result
+
+    # --- %videonb ------------------------------------------------------------------------------
+    @line_cell_magic
+    def videonb(self, line: str, cell: str | None = None) -> Any:
+        """%videonb providers | jobs | resume | config | alias NAME TARGET | help | version"""
+        import videonb
+
+        if cell is not None:
+            self._fail("%videonb is a line magic (one percent sign). To generate from a prompt in "
+                       "the cell body use %%videogen.")
+            return None
+        try:
+            words = _split(line)
+        except _UsageError as exc:
+            self._fail(str(exc))
+            return None
+        cmd = words[0] if words else "help"
+        if cmd == "help":
+            print(HELP)
+            return None
+        if cmd == "version":
+            return f"videonb {videonb.__version__}"
+        if cmd == "providers":
+            return videonb.providers()
+        if cmd == "jobs":
+            return videonb.jobs()
+        if cmd == "resume":
+            try:
+                return videonb.resume()
+            except VideonbError as exc:
+                self._fail(f"{type(exc).__name__}: {exc}")
+                return None
+        if cmd == "config":
+            return videonb.config
+        if cmd == "alias":
+            if len(words) == 1:
+                return dict(self.aliases)
+            if len(words) != 3:
+                self._fail("usage: %videonb alias NAME PROVIDER/MODEL, e.g. %videonb alias fast "
+                           "runway/gen4_turbo")
+                return None
+            self.aliases = {**self.aliases, words[1]: words[2]}
+            return None
+        self._fail(f"unknown subcommand '{cmd}'. Run %videonb help.")
+        return None
