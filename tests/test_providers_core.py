@@ -17,7 +17,7 @@ from videonb.providers.ledger import Ledger
 from videonb.providers.registry import get_provider
 from videonb.providers.structured import parse_analysis, parse_timestamp
 
-SECRET = "sk-test-DO-NOT-LEAK-1234567890"
+SECRET = "placeholder-not-a-key-for-redaction-tests"
 
 
 

@@ -11,7 +11,7 @@ from videonb import errors
 from videonb.providers import keys
 from videonb.testing.emulators import GeminiEmulator, OpenAIEmulator, RunwayEmulator
 
-KEY = "key_test_emulated_SECRET_42"
+KEY = "placeholder-not-a-key-emulated"
 FAST = dict(api_key=KEY, poll_interval=0.02, progress=False)
 
 
@@ -104,16 +104,22 @@ def test_expired_output_url_is_refetched(home):
 
 
 def test_cancel_a_running_job(runway):
-    runway.job_seconds = 30.0
-    job = _gen(runway, "long one", wait=False)
-    assert isinstance(job, videonb.Job)
-    for _ in range(200):
-        if job.record.remote_id:
-            break
-        import time
+    import asyncio
 
-        time.sleep(0.01)  # waiting for the submit to land, bounded
-    job.cancel()
+    runway.job_seconds = 30.0
+
+    async def submit_then_cancel():
+        at_provider = asyncio.Event()  # set by the job's own update, not by polling the test
+        job = await videonb.generate_async(
+            "long one", provider="runway", base_url=runway.base_url, seconds=5, api_key=KEY,
+            poll_interval=0.02, wait=False,
+            on_update=lambda rec: rec.remote_id and at_provider.set())
+        assert isinstance(job, videonb.Job)
+        await asyncio.wait_for(at_provider.wait(), 10)
+        await job.cancel_async()
+        return job
+
+    job = asyncio.run(submit_then_cancel())
     assert job.status == "cancelled"
     assert runway.requests.filter(method="DELETE")
 
@@ -146,20 +152,26 @@ def test_fifty_jobs_with_faults_and_a_restart(runway, home):
         runway.inject(f, match="GET /v1/tasks" if f in ("429", "503", "reset") else None,
                       retry_after=0.05)
 
-    async def submit_all(batch):
+    async def submit_all(batch, on_update=None):
         jobs = [await videonb.generate_async(p, provider="runway", base_url=runway.base_url,
-                                             seconds=5, api_key=KEY, poll_interval=0.02, wait=False)
+                                             seconds=5, api_key=KEY, poll_interval=0.02, wait=False,
+                                             on_update=on_update)
                 for p in batch]
         return jobs
 
     # first half: submit and let them start, then "restart the kernel" (drop every task)
     async def first_half():
-        jobs = await submit_all(prompts[:25])
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 20
-        # wait (bounded) until every job is at the provider or finished, then "crash"
-        while loop.time() < deadline and not all(j.record.remote_id or j.done for j in jobs):
-            await asyncio.sleep(0.01)
+        placed: set[str] = set()
+        all_placed = asyncio.Event()
+
+        def note(rec):  # each job reports when it is at the provider (or already over)
+            if rec.remote_id or rec.terminal:
+                placed.add(rec.id)
+                if len(placed) == 25:
+                    all_placed.set()
+
+        jobs = await submit_all(prompts[:25], on_update=note)
+        await asyncio.wait_for(all_placed.wait(), 20)
         for j in jobs:
             j._future.cancel()  # the kernel dies: in-memory polling stops mid-flight
         return jobs

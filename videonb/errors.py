@@ -10,6 +10,8 @@ working.
 
 from __future__ import annotations
 
+from ._redact import redact
+
 __all__ = [
     "VideonbError",
     "VideoNotFoundError",
@@ -123,8 +125,6 @@ class ProviderError(VideonbError):
 
     def __init__(self, message: str, *, provider: str | None = None, status: int | None = None,
                  detail_code: str | None = None, retryable: bool = False) -> None:
-        from .providers.keys import redact
-
         super().__init__(redact(message))
         self.provider = provider
         self.status = status

@@ -136,10 +136,8 @@ def show(obj: Any, **options: Any) -> None:
 
     from ..media.video import Video
 
-    if hasattr(obj, "_repr_html_") and not options:
-        display(obj)
-        return
-    if isinstance(obj, Video) or not hasattr(obj, "_repr_html_"):
-        display(Player(obj, **options))
-        return
+    # Anything that is not already an output (a path, URL, bytes, frames), or a Video with
+    # player options, becomes a Player; outputs display as they are.
+    if isinstance(obj, Video) and options or not hasattr(obj, "_repr_html_"):
+        obj = Player(obj, **options)
     display(obj)

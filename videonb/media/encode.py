@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-import shutil
 import tempfile
 from dataclasses import dataclass
 from fractions import Fraction
@@ -72,8 +71,7 @@ def _fps_fraction(fps: float | Fraction) -> Fraction:
 
 
 def _x264_opts(crf: int, preset: str, maxrate_kbps: int | None = None) -> dict[str, str]:
-    opts = {"crf": str(crf), "preset": preset, "tune": "fastdecode" if preset == "ultrafast" else "film"}
-    opts.pop("tune")
+    opts = {"crf": str(crf), "preset": preset}
     if maxrate_kbps:
         opts["maxrate"] = f"{maxrate_kbps}k"
         opts["bufsize"] = f"{maxrate_kbps * 2}k"
@@ -390,12 +388,3 @@ def poster_jpeg(source: Any, *, at: float | None = None, max_side: int = 640,
     if not frames.images:
         raise EncodeError(f"No frame of '{video.path}' could be decoded for a poster.")
     return encode_jpeg(frames.images[0], quality=quality)
-
-
-def copy_into(src: Path, dest_dir: Path) -> Path:
-    """Copy ``src`` into ``dest_dir`` (used by the CLI/report writer)."""
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    dest = dest_dir / src.name
-    if dest.resolve() != src.resolve():
-        shutil.copyfile(src, dest)
-    return dest

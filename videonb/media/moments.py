@@ -238,14 +238,7 @@ def extract_features(source: Any, *, skip_nonref: bool = True, thumb_every: floa
     builder = _TrackBuilder(info, thumb_every)
     decoded = 0
     try:
-        if start > 0:
-            src.seek(start)
-        for frame in src.frames():
-            t = src.to_time(frame.pts)
-            if t < start - 1e-6:
-                continue
-            if end is not None and t >= end:
-                break
+        for t, frame in src.window(start, end):
             builder.add(t, frame)
             decoded += 1
     finally:

@@ -10,7 +10,6 @@ subclass whose message names the fix.
 from __future__ import annotations
 
 import os
-import warnings
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -264,7 +263,6 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
     Raises a :class:`~videonb.errors.VideonbError` subclass for missing,
     empty, non-video, corrupt, audio-only, zero-frame and unsupported files.
     """
-    import av
 
     container = open_container(path)
     p = Path(path).expanduser()
@@ -282,10 +280,7 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
         start_pts = stream.start_time if stream.start_time is not None else 0
         start_time = float(start_pts * tb)
 
-        try:
-            frame = first_frame(container, stream, p)
-        except av.error.FFmpegError as exc:  # pragma: no cover
-            raise CorruptVideoError(f"'{p}': {exc}") from None
+        frame = first_frame(container, stream, p)
         if frame.width != stored_w or frame.height != stored_h:
             stored_w, stored_h = frame.width, frame.height
             _check_dims(stored_w, stored_h, p)
@@ -388,7 +383,3 @@ def _scan_packets(p: Path, index: int) -> tuple[list[int], list[int]]:
     pts.sort()
     keys.sort()
     return pts, keys
-
-
-def _warn(msg: str) -> None:
-    warnings.warn(msg, stacklevel=3)

@@ -198,6 +198,18 @@ class _FrameSource:
             self._it = self._decode()
         return self._it
 
+    def window(self, start: float = 0.0, end: float | None = None) -> Iterator[tuple[float, Any]]:
+        """``(time, frame)`` for every decodable frame in ``[start, end)``, in order."""
+        if start > 0:
+            self.seek(start)
+        for frame in self.frames():
+            t = self.to_time(frame.pts)
+            if t < start - 1e-6:
+                continue
+            if end is not None and t >= end:
+                return
+            yield t, frame
+
     def keyframe(self, min_pts: int | None = None) -> Any:
         """Decode only the next keyframe packet (with pts ≥ ``min_pts``), draining the decoder
         so the frame comes out at once instead of after the next GOP."""
@@ -333,46 +345,44 @@ def _sample_exact(path: Path, info: VideoInfo, requested: list[float],
         pending = None       # first frame seen with pts > the last target
         pos = -1.0           # time of the newest frame pulled from the decoder
         started = False
+
+        def advance(t_pts: int) -> None:
+            """Decode forward until the first frame after ``t_pts``; keep the one before it."""
+            nonlocal prev, pending, pos
+            for frame in src.frames():
+                pos = src.to_time(frame.pts)
+                if frame.pts > t_pts:
+                    pending = frame
+                    return
+                prev = frame
+
         for i in order:
             t = requested[i]
             t_pts = src.to_pts(t)
             # Seek only when a keyframe lies ahead of the decoder and at/before the target:
             # decoding from that keyframe is cheaper than decoding forward to it.
-            if (not started and any(0.0 < k <= t for k in kf) and t > 0.5) or (
-                    started and any(pos + 0.5 < k <= t + 1e-6 for k in kf)):
-                if prev is not None and prev.pts <= t_pts and (pending is None or pending.pts > t_pts):
-                    pass  # already positioned on the answer
-                else:
-                    src.seek(t)
-                    prev, pending = None, None
+            keyframe_ahead = (any(0.0 < k <= t for k in kf) and t > 0.5) if not started else \
+                any(pos + 0.5 < k <= t + 1e-6 for k in kf)
+            on_answer = (prev is not None and prev.pts <= t_pts
+                         and (pending is None or pending.pts > t_pts))
+            if keyframe_ahead and not on_answer:
+                src.seek(t)
+                prev, pending = None, None
             started = True
             src.approach(t)
             if pending is not None and pending.pts <= t_pts:
                 prev, pending = pending, None
             if pending is None:
-                for frame in src.frames():
-                    pos = src.to_time(frame.pts)
-                    if frame.pts <= t_pts:
-                        prev = frame
-                        continue
-                    pending = frame
-                    break
-            if prev is None:
-                # Seek overshot (or the target precedes the first frame): restart from the top.
-                if pending is not None and src.to_time(pending.pts) > 1e-6 and t > 1e-6:
-                    src.seek(0.0)
-                    pending = None
-                    for frame in src.frames():
-                        pos = src.to_time(frame.pts)
-                        if frame.pts <= t_pts:
-                            prev = frame
-                            continue
-                        pending = frame
-                        break
+                advance(t_pts)
+            if prev is None and pending is not None and src.to_time(pending.pts) > 1e-6 and t > 1e-6:
+                # The seek overshot (index and display order disagree): decode from the top.
+                src.seek(0.0)
+                pending = None
+                advance(t_pts)
+            if prev is None:  # the target precedes the first frame: show the first frame
+                prev = pending
                 if prev is None:
-                    prev = pending
-                    if prev is None:
-                        continue
+                    continue
             results[i] = (prev, src.to_time(prev.pts))
         imgs, actual = [], []
         cache: dict[int, Any] = {}
@@ -435,14 +445,7 @@ def iter_frames(source: Any, *, width: int | None = None, height: int | None = N
     size = _target_size(info, width, height, max_side)
     src = _FrameSource(path, info)
     try:
-        if start > 0:
-            src.seek(start)
-        for frame in src.frames():
-            t = src.to_time(frame.pts)
-            if t < start - 1e-6:
-                continue
-            if end is not None and t >= end:
-                break
+        for t, frame in src.window(start, end):
             yield t, _convert(frame, size, info.rotation)
         for note in _notes(src):
             warnings.warn(note, stacklevel=2)

@@ -7,8 +7,6 @@ Jupyter kernel without ``asyncio.run()`` or ``nest_asyncio``.
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -439,7 +437,3 @@ def resume(job_id: str | None = None, *, timeout: float | None = None,
     from . import runtime
 
     return runtime.run_sync(resume_async(job_id, timeout=timeout, **provider_options))
-
-
-def _in_kernel() -> bool:  # pragma: no cover - helper for displays
-    return "ipykernel" in sys.modules and os.environ.get("VIDEONB_NO_DISPLAY") is None

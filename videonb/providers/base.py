@@ -12,7 +12,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal, Sequence
+from typing import Any, ClassVar, Literal
 
 from ..errors import InvalidOptionError
 
@@ -270,7 +270,3 @@ def hash_file(path: str | Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
-
-
-def as_ratio_list(values: Sequence[str]) -> tuple[str, ...]:
-    return tuple(values)

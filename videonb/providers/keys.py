@@ -20,35 +20,13 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from .._redact import redact, register_secret
+
 __all__ = ["KeyInfo", "resolve_key", "find_key", "redact", "register_secret", "read_dotenv"]
-
-_SECRETS: set[str] = set()
-_LOCK = threading.Lock()
-
-
-def register_secret(value: str | None) -> None:
-    """Remember ``value`` so :func:`redact` hides it from now on."""
-    if value and len(value) >= 6:
-        with _LOCK:
-            _SECRETS.add(value)
-
-
-def redact(text: str) -> str:
-    """``text`` with every known key replaced by ``[REDACTED]``."""
-    if not text or not _SECRETS:
-        return text
-    with _LOCK:
-        secrets = sorted(_SECRETS, key=len, reverse=True)
-    for s in secrets:
-        if s in text:
-            text = text.replace(s, "[REDACTED]")
-    return text
-
 
 class _RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
