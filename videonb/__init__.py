@@ -59,9 +59,16 @@ _LAZY = {
     "jobs": "videonb.providers.api",
     "resume": "videonb.providers.api",
     "resume_async": "videonb.providers.api",
+    "cancel": "videonb.providers.api",
+    "cancel_async": "videonb.providers.api",
     "Job": "videonb.providers.jobs",
     "Analysis": "videonb.providers.base",
     "config": "videonb.settings",
+    "widgets": "videonb.notebook.widgets",
+    "explore": "videonb.notebook.widgets",
+    "GeneratePanel": "videonb.notebook.widgets",
+    "AnalyzePanel": "videonb.notebook.widgets",
+    "ComparePanel": "videonb.notebook.widgets",
 }
 
 __all__ = ["VideonbError", "__version__", "providers", *sorted(_LAZY)]
@@ -75,7 +82,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .media.probe import VideoInfo, probe
     from .media.sampling import Frames, iter_frames, sample_frames
     from .media.video import Video
-    from .providers.api import (analyze, analyze_async, ask, ask_async, edit, edit_async, extend,
+    from .notebook import widgets
+    from .notebook.widgets import AnalyzePanel, ComparePanel, GeneratePanel, explore
+    from .providers.api import (analyze, analyze_async, ask, ask_async, cancel, cancel_async,
+                                edit, edit_async, extend,
                                 extend_async, generate, generate_async, image_to_video,
                                 image_to_video_async, jobs, resume, resume_async, stylize,
                                 stylize_async)
@@ -102,7 +112,7 @@ def __getattr__(name: str) -> Any:
     import importlib
 
     module = importlib.import_module(module_name)
-    value = module if name == "errors" else getattr(module, name)
+    value = module if name in ("errors", "widgets") else getattr(module, name)
     globals()[name] = value
     return value
 

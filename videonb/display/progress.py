@@ -37,15 +37,16 @@ def job_line(rec: Any, started: float | None = None) -> str:
     return f"{rec.provider}/{rec.model}: {rec.status}{pct}{elapsed}{cost} · job {rec.id}{remote}"
 
 
-def job_html(rec: Any, started: float | None = None) -> str:
+def job_html(rec: Any, started: float | None = None, hint: str = "") -> str:
     pct = rec.progress if rec.progress is not None else (1.0 if rec.status == "succeeded" else 0.0)
     color = {"failed": "#c0392b", "cancelled": "#7f8c8d", "succeeded": "#27ae60"}.get(rec.status, "#2e86de")
     bar = (f'<div style="height:6px;background:#ddd;border-radius:3px;max-width:420px">'
            f'<div style="height:6px;width:{max(0.0, min(1.0, pct)) * 100:.0f}%;background:{color};'
            f'border-radius:3px"></div></div>')
     err = f'<div class="vnb-note">{esc(rec.error_message or "")}</div>' if rec.error_message else ""
+    tip = f'<div class="vnb-caption">{esc(hint)}</div>' if hint and not rec.terminal else ""
     return (f'{STYLE}<div class="vnb vnb-job" data-status="{esc(rec.status)}">'
-            f'<div class="vnb-caption">{esc(job_line(rec, started))}</div>{bar}{err}</div>')
+            f'<div class="vnb-caption">{esc(job_line(rec, started))}</div>{bar}{err}{tip}</div>')
 
 
 class ProgressDisplay:
@@ -83,10 +84,11 @@ class ProgressDisplay:
         if self.notebook:
             from IPython.display import HTML, display
 
+            hint = "Interrupt the kernel (■) to cancel this job."
             if self.handle is None:
-                self.handle = display(HTML(job_html(rec, self.started)), display_id=True)
+                self.handle = display(HTML(job_html(rec, self.started, hint)), display_id=True)
             else:
-                self.handle.update(HTML(job_html(rec, self.started)))
+                self.handle.update(HTML(job_html(rec, self.started, hint)))
         else:
             sys.stderr.write("\rvideonb: " + line + " " * 8)
             sys.stderr.flush()

@@ -30,7 +30,11 @@ HELP = """videonb magics (every one wraps a plain Python function):
       → videonb.generate(prompt, ...)   (--style with --video PATH → videonb.stylize)
   %analyze PATH_OR_VAR ["question"] [--provider P] [--frames N] [--as NAME]
       → videonb.analyze(video, question=...)
-  %videonb providers | jobs | resume | config | alias NAME PROVIDER/MODEL | help | version
+  %videonb providers | jobs [cancel ID | resume [ID]] | resume | config
+          | alias NAME PROVIDER/MODEL | help | version
+
+  Widgets: videonb.explore(video), videonb.GeneratePanel(), videonb.AnalyzePanel(),
+  videonb.ComparePanel() (see videonb.widgets).
 """
 
 
@@ -173,6 +177,10 @@ class VideoNbMagics(Magics):
                 videonb.config.budget_usd = old_budget
         if args.name:
             self.shell.user_ns[args.name] = result
+        if args.no_wait and isinstance(result, videonb.Job):
+            # A live status with a Cancel button, updated through widget traits; the Job itself
+            # is bound by --as and available as view.job.
+            return videonb.widgets.JobView(result)
         return result
 
     # --- %analyze -------------------------------------------------------------------------------
@@ -224,14 +232,22 @@ class VideoNbMagics(Magics):
             return f"videonb {videonb.__version__}"
         if cmd == "providers":
             return videonb.providers()
-        if cmd == "jobs":
+        if cmd == "jobs" and len(words) == 1:
             return videonb.jobs()
-        if cmd == "resume":
+        if cmd in ("jobs", "resume"):
+            sub = words[1:] if cmd == "jobs" else ["resume", *words[1:]]
             try:
-                return videonb.resume()
+                if sub[0] == "cancel" and len(sub) == 2:
+                    rec = videonb.cancel(sub[1])
+                    return f"job {rec.id}: {rec.status}"
+                if sub[0] == "resume" and len(sub) <= 2:
+                    return videonb.resume(sub[1] if len(sub) == 2 else None)
             except VideonbError as exc:
                 self._fail(f"{type(exc).__name__}: {exc}")
                 return None
+            self._fail("usage: %videonb jobs | %videonb jobs cancel JOB_ID | "
+                       "%videonb jobs resume [JOB_ID]")
+            return None
         if cmd == "config":
             return videonb.config
         if cmd == "alias":

@@ -19,7 +19,7 @@ from .registry import get_provider, list_providers
 __all__ = [
     "generate", "generate_async", "image_to_video", "image_to_video_async", "extend",
     "extend_async", "edit", "edit_async", "stylize", "stylize_async", "analyze", "analyze_async",
-    "ask", "ask_async", "providers", "jobs", "resume", "resume_async",
+    "ask", "ask_async", "providers", "jobs", "resume", "resume_async", "cancel", "cancel_async",
 ]
 
 
@@ -174,8 +174,17 @@ def _sync(coro_fn: Any, *args: Any, progress: bool = True, **kwargs: Any) -> Any
             if "rec" in state:
                 display.update(state["rec"])  # type: ignore[union-attr]
 
+        def interrupted() -> None:
+            # The kernel's Interrupt button: cancel the job itself, not only the wait.
+            if "rec" in state:
+                try:
+                    runtime.submit(cancel_async(state["rec"].id)).result(timeout=30)
+                except Exception:  # noqa: BLE001 - the interrupt must still go through
+                    pass
+
         try:
-            result = runtime.run_sync(coro_fn(*args, **kwargs), on_tick=tick)
+            result = runtime.run_sync(coro_fn(*args, **kwargs), on_tick=tick,
+                                      on_interrupt=interrupted)
         except BaseException as exc:
             display.fail(exc)
             raise
@@ -437,3 +446,31 @@ def resume(job_id: str | None = None, *, timeout: float | None = None,
     from . import runtime
 
     return runtime.run_sync(resume_async(job_id, timeout=timeout, **provider_options))
+
+
+async def cancel_async(job_id: str, **provider_options: Any) -> Any:
+    """Cancel a job recorded in the ledger: stop waiting for it here and cancel it at the
+    provider while it still runs there.  ``provider_options`` (e.g. ``base_url``) are needed
+    only for a job started by another process, as for :func:`resume`."""
+    from .jobs import active
+
+    led = ledger()
+    rec = led.get(job_id)
+    if rec is None:
+        raise InvalidOptionError(f"No job {job_id!r} in the ledger ({led.path}); videonb.jobs() "
+                                 f"lists them.")
+    if not rec.terminal:
+        running = active(job_id)
+        prov = running[1] if running else get_provider(rec.provider, **provider_options)
+        job = Job(rec, prov, Request.from_json(rec.request), led)
+        if running:
+            job._task = running[0]
+        await job.cancel_async()
+    return led.get(job_id)
+
+
+def cancel(job_id: str, **provider_options: Any) -> Any:
+    """Sync twin of :func:`cancel_async`; returns the job's ledger record."""
+    from . import runtime
+
+    return runtime.run_sync(cancel_async(job_id, **provider_options))

@@ -34,7 +34,15 @@ from ..errors import (
 from .base import PollResult, Provider, Request
 from .ledger import JobRecord, Ledger
 
-__all__ = ["Job", "run_job", "Backoff"]
+__all__ = ["Job", "run_job", "Backoff", "active"]
+
+#: job id → (task, provider) of the jobs this process is driving right now (loop thread only).
+_ACTIVE: dict[str, tuple["asyncio.Task[Any]", Provider]] = {}
+
+
+def active(job_id: str) -> tuple["asyncio.Task[Any]", Provider] | None:
+    """The task and provider instance driving ``job_id`` in this process, if any."""
+    return _ACTIVE.get(job_id)
 
 
 class Backoff:
@@ -193,6 +201,18 @@ async def run_job(provider: Provider, request: Request, rec: JobRecord, ledger: 
                   timeout: float | None = None,
                   on_update: Callable[[JobRecord], Any] | None = None) -> Any:
     """Drive one job to a terminal state; return the Video or raise the job's error."""
+    task = asyncio.current_task()
+    if task is not None:
+        _ACTIVE[rec.id] = (task, provider)
+    try:
+        return await _drive(provider, request, rec, ledger, timeout=timeout, on_update=on_update)
+    finally:
+        if task is not None and _ACTIVE.get(rec.id, (None,))[0] is task:
+            del _ACTIVE[rec.id]
+
+
+async def _drive(provider: Provider, request: Request, rec: JobRecord, ledger: Ledger, *,
+                 timeout: float | None, on_update: Callable[[JobRecord], Any] | None) -> Any:
     deadline = None if timeout is None else time.monotonic() + timeout
 
     def update(**fields: Any) -> JobRecord:

@@ -59,8 +59,8 @@ def run_sync(coro: Awaitable[T], *, on_tick: Callable[[], Any] | None = None,
     """Run ``coro`` to completion from synchronous code and return its result.
 
     ``on_tick`` is called every ``tick`` seconds in the calling thread while
-    waiting.  On KeyboardInterrupt (the kernel's Interrupt button) the
-    coroutine is cancelled, ``on_interrupt`` runs, and the interrupt propagates.
+    waiting.  On KeyboardInterrupt (the kernel's Interrupt button) ``on_interrupt``
+    runs, the coroutine is cancelled, and the interrupt propagates.
     """
     if in_loop_thread():
         raise RuntimeError("videonb's sync API was called from its own event loop; use the "
@@ -76,9 +76,11 @@ def run_sync(coro: Awaitable[T], *, on_tick: Callable[[], Any] | None = None,
             if on_tick is not None:
                 on_tick()
     except KeyboardInterrupt:
-        fut.cancel()
-        if on_interrupt is not None:
-            on_interrupt()
+        try:
+            if on_interrupt is not None:
+                on_interrupt()  # first, while the coroutine's own state is still intact
+        finally:
+            fut.cancel()
         raise
     finally:
         if on_tick is not None and fut.done():

@@ -1,0 +1,352 @@
+"""Widgets without a browser: the Python side of the comm protocol, on a bare interpreter.
+
+Front-end messages are fed through ipywidgets' own message handler (exactly what the kernel
+does when the browser sends them); messages to the browser are captured by a recording comm
+installed through ``comm.create_comm``, the hook ipykernel itself uses.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import comm
+import pytest
+
+import videonb
+from videonb.testing.clips import sample_path
+from videonb.testing.emulators import RunwayEmulator
+
+KEY = "placeholder-not-a-key-widgets"
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+
+class RecordingComm(comm.base_comm.BaseComm):
+    sent: list = []
+
+    def publish_msg(self, msg_type, data=None, metadata=None, buffers=None, **keys):
+        RecordingComm.sent.append((self.comm_id, msg_type, data, buffers))
+
+
+@pytest.fixture(autouse=True)
+def recording_comm(monkeypatch):
+    RecordingComm.sent = []
+    monkeypatch.setattr(comm, "create_comm", lambda *a, **kw: RecordingComm(*a, **kw))
+    return RecordingComm.sent
+
+
+def custom_msgs(widget):
+    return [d["content"] for cid, kind, d, _ in RecordingComm.sent
+            if cid == widget.comm.comm_id and kind == "comm_msg" and d.get("method") == "custom"]
+
+
+def from_browser(widget, **state):
+    """What the kernel does when the browser runs ``model.set(...); model.save_changes()``."""
+    widget._handle_msg({"content": {"data": {"method": "update", "state": state,
+                                             "buffer_paths": []}}, "buffers": []})
+
+
+def browser_sends(widget, content):
+    """What the kernel does when the browser runs ``model.send(content)``."""
+    widget._handle_msg({"content": {"data": {"method": "custom", "content": content}},
+                        "buffers": []})
+
+
+def wait_for(widget, name, predicate, timeout=60):
+    """Block until ``predicate(widget.<name>)`` holds (event-driven, from trait changes)."""
+    hit = threading.Event()
+
+    def check(_change=None):
+        if predicate(getattr(widget, name)):
+            hit.set()
+
+    widget.observe(check, names=name)
+    check()
+    try:
+        assert hit.wait(timeout), f"{name} never satisfied the condition: {getattr(widget, name)!r}"
+    finally:
+        widget.unobserve(check, names=name)
+
+
+# --- Player --------------------------------------------------------------------------------------
+def test_player_state_commands_and_static_fallback(home):
+    import shutil
+
+    clip = home / "bikes.mp4"
+    shutil.copy(sample_path("bikes"), clip)
+    p = videonb.widgets.Player(str(clip))
+    assert p.rel_path == "bikes.mp4" and p.path == clip.resolve().as_posix()
+    assert p._data == b""                      # nothing sent until the browser asks
+    assert p.poster.startswith("data:image/jpeg;base64,") and "640×272" in p.caption
+    data, _meta = p._repr_mimebundle_()
+    assert data[WIDGET_MIME]["model_id"] == p.model_id
+    assert "<video" in data["text/html"] and "data:video/mp4;base64," in data["text/html"]
+
+    p.seek(3.5)
+    p.play()
+    p.pause()
+    assert custom_msgs(p) == [{"cmd": "seek", "time": 3.5}, {"cmd": "play"}, {"cmd": "pause"}]
+
+    events = []
+    p.on_event(events.append)
+    from_browser(p, current_time=3.5, duration=10.0, playing=True, loaded_from="files")
+    browser_sends(p, {"event": "play", "time": 3.5})
+    assert (p.current_time, p.duration, p.playing, p.loaded_from) == (3.5, 10.0, True, "files")
+    assert events == [{"event": "play", "time": 3.5}]
+
+
+def test_player_sends_only_small_files_or_a_preview(home):
+    big = sample_path("bigbuckbunny")
+    videonb.config.embed_max_bytes, old = 200_000, videonb.config.embed_max_bytes
+    try:
+        p = videonb.widgets.Player(big)
+        assert p.rel_path == ""                # outside the notebook folder: /files/ cannot serve it
+        browser_sends(p, {"event": "need_bytes"})
+        size = len(p._data)
+        assert 0 < size <= 200_000 < big.stat().st_size
+        assert p._data[4:8] == b"ftyp" and p.mime == "video/mp4"
+        small = videonb.widgets.Player(sample_path("bikes"))
+        videonb.config.embed_max_bytes = 10_000_000
+        browser_sends(small, {"event": "need_bytes"})
+        assert small._data == sample_path("bikes").read_bytes()   # small and playable: as is
+    finally:
+        videonb.config.embed_max_bytes = old
+
+
+# --- Timeline, grid, explorer -------------------------------------------------------------------------
+def test_timeline_click_seeks_the_linked_player(cut_clip, home):
+    clip = cut_clip
+    moments = videonb.detect(clip.path)
+    player = videonb.widgets.Player(clip.path)
+    tl = videonb.widgets.Timeline(moments, player=player)
+    assert [m["start"] for m in tl.moments] == [round(m.start, 4) for m in moments.moments]
+    assert len(tl.shots) == len(moments.shots) and all(s["thumb"] for s in tl.shots)
+    assert tl.duration == pytest.approx(moments.info.duration)
+
+    target = next(m for m in tl.moments if m["kind"] == "cut")
+    from_browser(tl, selected=target)           # the user clicked that marker
+    assert custom_msgs(player)[-1] == {"cmd": "seek", "time": target["start"]}
+    assert tl.selected_moment is moments.moments[target["index"]]
+
+    from_browser(player, current_time=2.25)     # the browser reports playback
+    assert tl.playhead == 2.25
+    tl.select(0)                                # selecting from Python seeks too
+    assert custom_msgs(player)[-1] == {"cmd": "seek", "time": tl.moments[0]["start"]}
+    html = tl._repr_mimebundle_()[0]["text/html"]
+    assert html.count('class="vnb-mark') == len(moments.moments)
+
+
+def test_frame_grid_click_seeks(home):
+    frames = videonb.sample_frames(sample_path("bikes"), n=6, max_side=240)
+    player = videonb.widgets.Player(sample_path("bikes"))
+    grid = videonb.widgets.FrameGrid(frames, player=player)
+    assert [it["time"] for it in grid.items] == [round(t, 4) for t in frames.times]
+    from_browser(grid, selected={"index": 4, "time": grid.items[4]["time"]})
+    assert custom_msgs(player)[-1] == {"cmd": "seek", "time": grid.items[4]["time"]}
+    assert "exact timestamps" in grid.heading
+
+
+def test_explore_links_everything_and_keeps_the_static_report(home):
+    ex = videonb.explore(sample_path("bikes"), n_frames=6)
+    assert ex.timeline.player is ex.player and ex.grid.player is ex.player
+    data = ex._repr_mimebundle_()
+    data = data[0] if isinstance(data, tuple) else data
+    assert WIDGET_MIME in data
+    html = data["text/html"]
+    assert "<video" in html and "vnb-timeline" in html and "vnb-grid" in html
+
+
+def test_model_text_is_escaped_in_widgets(home):
+    from videonb.types import KeyMoment
+
+    a = videonb.analyze(sample_path("bikes"))
+    a.moments.append(KeyMoment(1.0, 1.0, "event", label="<img src=x onerror=alert(1)>"))
+    tl = videonb.widgets.Timeline(a)
+    html = tl._repr_mimebundle_()[0]["text/html"]
+    assert "<img src=x" not in html and "&lt;img src=x" in html
+    # In the widget the label travels as data and the view sets it with textContent.
+    assert tl.moments[-1]["label"] == "<img src=x onerror=alert(1)>"
+    assert "innerHTML" not in videonb.widgets._js.TIMELINE_ESM
+
+
+# --- GeneratePanel ------------------------------------------------------------------------------------
+def test_generate_panel_menus_come_from_capabilities(home):
+    from videonb.providers.runway import RunwayProvider
+
+    panel = videonb.GeneratePanel("a paper boat")
+    assert panel.provider.options[0] == "local" and "runway" in panel.provider.options
+    panel.provider.value = "runway"
+    assert list(panel.model.options)[0] == RunwayProvider.default_model
+    assert set(panel.model.options) <= set(RunwayProvider.models)
+    spec = RunwayProvider.models[panel.model.value]
+    lo, hi = spec.durations[0], spec.durations[-1]
+    want = ([float(s) for s in range(int(lo), int(hi) + 1)] if spec.duration_range
+            else [float(d) for d in spec.durations])
+    assert [v for _label, v in panel.seconds.options] == want
+    panel.model.value = next(m for m, s in RunwayProvider.models.items()
+                             if not s.duration_range and s.durations and m in panel.model.options)
+    spec = RunwayProvider.models[panel.model.value]
+    assert [v for _label, v in panel.seconds.options] == [float(d) for d in spec.durations]
+    assert list(panel.ratio.options) == list(spec.ratios)
+    if "text_to_video" not in spec.operations:     # e.g. gen4_turbo: image to video only
+        assert panel.generate_button.disabled and "cannot do text_to_video" in panel.message.value
+    # No key set: the panel says which variable to set, and Generate stays disabled.
+    panel.model.value = RunwayProvider.default_model
+    assert panel.generate_button.disabled and "RUNWAYML_API_SECRET" in panel.message.value
+
+
+def test_generate_panel_validates_live(home, monkeypatch):
+    panel = videonb.GeneratePanel("")
+    assert panel.generate_button.disabled and "Write a prompt" in panel.message.value
+    panel.prompt.value = "a kite"
+    assert not panel.generate_button.disabled and "free" in panel.estimate.value
+    panel.seed.value = "abc"
+    assert panel.generate_button.disabled and "whole number" in panel.message.value
+    panel.seed.value = "7"
+    monkeypatch.setenv("RUNWAYML_API_SECRET", KEY)
+    panel.provider.value = "runway"
+    assert not panel.generate_button.disabled
+    assert "$" in panel.estimate.value and "/s" in panel.estimate.value
+    panel.prompt.value = "x" * 5000
+    assert panel.generate_button.disabled and "Shorten it" in panel.message.value
+
+
+def test_generate_panel_runs_on_local_with_progress_and_player(home, capsys):
+    panel = videonb.GeneratePanel("a lighthouse at night, slow zoom in", seconds=2)
+    seen = []
+    panel.progress.observe(lambda ch: seen.append(ch["new"]), names="value")
+    panel.generate_button.click()
+    wait_for(panel.result_box, "children", lambda c: len(c) == 1)
+    assert 'data-status="starting"' in seen[0]
+    assert any('data-status="running"' in s or 'data-status="downloading"' in s
+               or "vnb-job" in s for s in seen)
+    assert 'data-status="succeeded"' in panel.progress.value
+    assert isinstance(panel.result_box.children[0], videonb.widgets.Player)
+    assert panel.result.provenance["provider"] == "local"
+    assert not panel.generate_button.disabled and panel.cancel_button.disabled
+    assert capsys.readouterr().out == ""            # nothing printed from the loop thread
+    html = panel._repr_mimebundle_()["text/html"]
+    assert "<video" in html                          # the static output carries the result
+
+
+def test_generate_panel_against_emulated_runway_and_cancel(home, monkeypatch):
+    monkeypatch.setenv("RUNWAYML_API_SECRET", KEY)
+    with RunwayEmulator(expected_key=KEY, job_seconds=0.2) as emu:
+        opts = {"runway": {"base_url": emu.base_url, "poll_interval": 0.02}}
+        panel = videonb.GeneratePanel("a red kite", provider="runway", provider_options=opts)
+        panel.generate()
+        wait_for(panel.result_box, "children", lambda c: len(c) == 1)
+        assert panel.result.provenance["cost_usd"] == pytest.approx(0.60)
+        assert len(emu.requests.filter(method="POST", path="/v1/text_to_video")) == 1
+
+        emu.job_seconds = 120
+        panel.prompt.value = "a slow kite"
+        panel.generate()
+        wait_for(panel.progress, "value", lambda v: 'data-status="running"' in v
+                 or 'data-status="queued"' in v)
+        panel.cancel_button.click()
+        wait_for(panel.progress, "value", lambda v: 'data-status="failed"' in v)
+        assert isinstance(panel.error, videonb.errors.JobCancelledError)
+        assert videonb.jobs()[0].status == "cancelled"
+
+
+# --- AnalyzePanel and ComparePanel ------------------------------------------------------------------
+def test_analyze_panel_upload_and_local_analysis(cut_clip, home):
+    panel = videonb.AnalyzePanel(question="how many shots?")
+    data = cut_clip.path.read_bytes()
+    # What the browser sends when a file is picked: metadata as JSON, the bytes as a buffer.
+    panel.upload._handle_msg({"content": {"data": {
+        "method": "update", "buffer_paths": [["value", 0, "content"]],
+        "state": {"value": [{"name": "mine.mp4", "type": "video/mp4", "size": len(data),
+                             "last_modified": 1_700_000_000_000}]}}},
+        "buffers": [memoryview(data)]})
+    assert panel.video.value == "uploads/mine.mp4" and (home / "uploads" / "mine.mp4").exists()
+    panel.analyze_button.click()
+    wait_for(panel.result_box, "children", lambda c: len(c) >= 3)
+    kinds = [type(c).__name__ for c in panel.result_box.children]
+    assert kinds[1:4] == ["Player", "Timeline", "FrameGrid"]
+    assert panel.analysis.answer and "shot" in panel.analysis.answer
+    found = [m.start for m in panel.analysis.moments if m.kind == "cut"]
+    assert found == pytest.approx(cut_clip.truth.cuts, abs=0.05)
+
+
+def test_compare_panel_side_by_side(home, monkeypatch):
+    from videonb.providers.runway import RunwayProvider
+
+    monkeypatch.setenv("RUNWAYML_API_SECRET", KEY)
+    with RunwayEmulator(expected_key=KEY, job_seconds=0.1) as emu:
+        panel = videonb.ComparePanel(
+            "a paper boat on a pond", targets=["local", "runway/veo3.1_fast", "runway/gen4.5"],
+            provider_options={"runway": {"base_url": emu.base_url, "poll_interval": 0.02}})
+        panel.run_button.click()
+        assert "estimated total $" in panel.summary.value
+        wait_for(panel.run_button, "disabled", lambda d: d is False)
+        assert set(panel.results) == {"local/local-v1", "runway/veo3.1_fast", "runway/gen4.5"}
+        assert all(isinstance(v, videonb.Video) for v in panel.results.values()), panel.results
+        cells = panel.grid.children
+        assert len(cells) == 3 and all(isinstance(c.children[2].children[0], videonb.widgets.Player)
+                                       for c in cells)
+        spec = RunwayProvider.models["veo3.1_fast"]
+        assert panel.results["runway/veo3.1_fast"].provenance["cost_usd"] == pytest.approx(
+            spec.estimate(spec.default_duration))
+        assert f"${spec.estimate(spec.default_duration):.2f}" in panel.grid.children[1].children[1].value
+
+        panel.seconds.value = "5"                      # not a Veo duration: that cell says so
+        panel.run()
+        wait_for(panel.run_button, "disabled", lambda d: d is False)
+        assert isinstance(panel.results["runway/veo3.1_fast"], videonb.errors.InvalidOptionError)
+        assert "allowed: 4, 6, 8 s" in panel.grid.children[1].children[1].value
+        assert isinstance(panel.results["runway/gen4.5"], videonb.Video)
+        assert isinstance(panel.results["local/local-v1"], videonb.Video)
+
+
+# --- magics ----------------------------------------------------------------------------------------
+def test_videogen_no_wait_shows_a_live_job_view(home):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "videonb")
+    view = ip.run_cell_magic("videogen", "local --seconds 1 --no-wait --as job", "a quiet pond")
+    assert isinstance(view, videonb.widgets.JobView) and ip.user_ns["job"] is view.job
+    wait_for(view.result_box, "children", lambda c: len(c) == 1)
+    assert 'data-status="succeeded"' in view.status.value and view.cancel_button.disabled
+    assert f"job {view.job.id}: succeeded" == ip.run_line_magic("videonb", f"jobs cancel {view.job.id}")
+    ip.user_ns.pop("job", None)
+
+
+def test_videonb_jobs_cancel_stops_a_running_job(home, monkeypatch):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    monkeypatch.setenv("RUNWAYML_API_SECRET", KEY)
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "videonb")
+    with RunwayEmulator(expected_key=KEY, job_seconds=120) as emu:
+        job = videonb.generate("a long kite", provider="runway", base_url=emu.base_url, seconds=5,
+                               wait=False, poll_interval=0.02)
+        view = videonb.widgets.JobView(job)
+        wait_for(view.status, "value", lambda v: 'data-status="running"' in v
+                 or 'data-status="queued"' in v)
+        assert ip.run_line_magic("videonb", f"jobs cancel {job.id}") == f"job {job.id}: cancelled"
+        assert emu.requests.filter(method="DELETE")
+        wait_for(view.status, "value", lambda v: 'data-status="cancelled"' in v)
+
+
+def test_interrupting_a_blocking_generate_cancels_the_job(home, monkeypatch):
+    """The kernel's Interrupt button raises KeyboardInterrupt in the waiting cell: the job is
+    cancelled at the provider, not left running (and billing) behind the user's back."""
+    from videonb.display.progress import ProgressDisplay
+
+    monkeypatch.setenv("RUNWAYML_API_SECRET", KEY)
+    shown = ProgressDisplay.update
+
+    def update_then_interrupt(self, rec):
+        shown(self, rec)
+        if rec.status in ("queued", "running"):   # the user sees it running and presses ■
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(ProgressDisplay, "update", update_then_interrupt)
+    with RunwayEmulator(expected_key=KEY, job_seconds=120) as emu:
+        with pytest.raises(KeyboardInterrupt):
+            videonb.generate("an endless kite", provider="runway", base_url=emu.base_url,
+                             seconds=5, poll_interval=0.02)
+        assert len(emu.requests.filter(method="DELETE")) == 1
+    assert videonb.jobs()[0].status == "cancelled"

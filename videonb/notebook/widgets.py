@@ -1,0 +1,985 @@
+"""Interactive widgets: a seekable player, a clickable timeline and frame grid (anywidget
+views, no build step) and form panels to generate, analyse and compare (ipywidgets).
+
+Widgets add interaction on top of the static output, never instead of it: every widget's
+mimebundle also carries the self-contained HTML from :mod:`videonb.display`, so a saved,
+exported or GitHub-rendered notebook still shows the player, grid and timeline.
+
+Threading: jobs run on videonb's private event-loop thread.  Their progress reaches the
+notebook only by setting widget traits (which ipywidgets sends as comm messages); nothing
+here prints or calls ``display()`` from a background thread.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from ..errors import ProviderUnavailableError, VideonbError
+
+try:  # anywidget and ipywidgets are dependencies; the message is for broken installs
+    import anywidget
+    import ipywidgets as W
+    import traitlets as T
+except ImportError as exc:  # pragma: no cover - exercised only without the packages
+    raise ProviderUnavailableError(
+        f"videonb widgets need anywidget and ipywidgets ({exc}); pip install anywidget ipywidgets"
+    ) from exc
+
+from . import _js
+
+__all__ = ["Player", "Timeline", "FrameGrid", "Explorer", "explore", "JobView", "GeneratePanel",
+           "AnalyzePanel", "ComparePanel"]
+
+
+# --------------------------------------------------------------------------------------
+# Static HTML alongside the widget view
+# --------------------------------------------------------------------------------------
+class _StaticFallback:
+    """Adds the static HTML of the foundation to a widget's mimebundle.
+
+    Front ends that render widgets (JupyterLab, Notebook 7, VS Code, Colab) prefer the
+    widget view; everything else (GitHub, nbviewer without widget state, untrusted
+    notebooks, ``nbconvert --to html``) shows the HTML.
+    """
+
+    _static_cache: str | None = None
+
+    def static_html(self) -> str:
+        """The self-contained HTML shown where widgets cannot run."""
+        if self._static_cache is None:
+            try:
+                self._static_cache = self._build_static()
+            except VideonbError as exc:
+                from ..display.html import esc
+
+                self._static_cache = f'<div class="vnb-note">videonb: {esc(str(exc))}</div>'
+        return self._static_cache
+
+    def _build_static(self) -> str:  # pragma: no cover - overridden
+        return ""
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        if data is not None:
+            data["text/html"] = self.static_html()
+        return bundle
+
+
+def _thumb(img: Any, side: int = 120) -> str:
+    from ..display.html import _jpeg_uri
+
+    return _jpeg_uri(img, max_side=side, quality=65) if img is not None else ""
+
+
+# --------------------------------------------------------------------------------------
+# Player
+# --------------------------------------------------------------------------------------
+class Player(_StaticFallback, anywidget.AnyWidget):
+    """An HTML5 player whose state is visible and controllable from Python.
+
+    ``current_time``, ``duration`` and ``playing`` follow the browser; ``seek(t)``,
+    ``play()`` and ``pause()`` drive it; ``on_event(callback)`` receives
+    ``{"event": "play" | "pause" | "ended" | "seeked", "time": seconds}``.
+
+    The browser loads the file from Jupyter's ``/files/`` route when the file is under the
+    server's root (no bytes through the kernel).  Otherwise it asks the kernel, which sends
+    the file only when it is small and browser-playable, else a downscaled H.264 preview
+    within ``videonb.config.embed_max_bytes``; a large file never goes through the comm.
+    """
+
+    _esm = _js.PLAYER_ESM
+    _css = _js.CSS
+
+    path = T.Unicode("", help="Absolute path of the file on the kernel's machine.").tag(sync=True)
+    rel_path = T.Unicode("", help="Path relative to the kernel's folder ('' if outside).").tag(sync=True)
+    src = T.Unicode("", help="An explicit URL to load first (optional).").tag(sync=True)
+    mime = T.Unicode("video/mp4").tag(sync=True)
+    poster = T.Unicode("").tag(sync=True)
+    caption = T.Unicode("").tag(sync=True)
+    width = T.Int(640).tag(sync=True)
+    muted = T.Bool(False).tag(sync=True)
+    loop = T.Bool(False).tag(sync=True)
+    current_time = T.Float(0.0, help="Playback position in seconds (from the browser).").tag(sync=True)
+    duration = T.Float(0.0, help="Duration in seconds as the browser reports it.").tag(sync=True)
+    playing = T.Bool(False).tag(sync=True)
+    loaded_from = T.Unicode("", help="'files', 'bytes' or 'url': how the browser got the video.").tag(
+        sync=True)
+    _data = T.Bytes(b"").tag(sync=True)
+
+    def __init__(self, video: Any, *, width: int | None = None, muted: bool = False,
+                 loop: bool = False, src: str = "", **kwargs: Any) -> None:
+        from ..display.html import _b64, provenance_line
+        from ..media.encode import poster_jpeg
+        from ..media.video import as_video
+
+        self.video = as_video(video)
+        info = self.video.info
+        path = Path(self.video.path).resolve()
+        try:
+            rel = os.path.relpath(path, Path.cwd().resolve())
+            rel = "" if rel.startswith("..") else rel.replace(os.sep, "/")
+        except ValueError:
+            rel = ""
+        try:
+            poster = "data:image/jpeg;base64," + _b64(poster_jpeg(self.video, max_side=480, quality=65))
+        except Exception:  # noqa: BLE001 - a poster is optional
+            poster = ""
+        caption = f"{self.video.name} · {info.summary()}"
+        prov = getattr(self.video, "provenance", None)
+        if prov:
+            caption += " · " + provenance_line(prov)
+        self._events: list[Callable[[dict[str, Any]], Any]] = []
+        super().__init__(path=path.as_posix(), rel_path=rel, src=src,
+                         mime="video/webm" if path.suffix.lower() == ".webm" else "video/mp4",
+                         poster=poster, caption=caption, width=int(width or min(640, info.width)),
+                         muted=muted, loop=loop, **kwargs)
+        self.on_msg(self._on_front_end_msg)
+
+    # --- control ------------------------------------------------------------------------
+    def seek(self, t: float) -> None:
+        """Move the playhead to ``t`` seconds (in every view of this player)."""
+        self.send({"cmd": "seek", "time": float(t)})
+
+    def play(self) -> None:
+        """Start playback (browsers may refuse unmuted autoplay; see ``muted``)."""
+        self.send({"cmd": "play"})
+
+    def pause(self) -> None:
+        self.send({"cmd": "pause"})
+
+    def on_event(self, callback: Callable[[dict[str, Any]], Any], remove: bool = False) -> None:
+        """Call ``callback({"event": name, "time": t})`` on play, pause, ended and seeked."""
+        if remove:
+            self._events.remove(callback)
+        else:
+            self._events.append(callback)
+
+    def _on_front_end_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if not isinstance(content, dict):
+            return
+        if content.get("event") == "need_bytes":
+            self._send_bytes()
+            return
+        for cb in list(self._events):
+            cb(dict(content))
+
+    def _send_bytes(self) -> None:
+        from ..media.encode import browser_preview
+        from ..settings import config
+
+        prev = browser_preview(self.video, max_bytes=config.embed_max_bytes)
+        self.mime = prev.mime
+        self._data = prev.read_bytes()
+
+    def _build_static(self) -> str:
+        from ..display.html import player_html
+
+        return player_html(self.video)
+
+    def __repr__(self) -> str:
+        return f"<videonb.widgets.Player {self.video.name}>"
+
+
+def _as_player(video: Any) -> Player:
+    return video if isinstance(video, Player) else Player(video)
+
+
+# --------------------------------------------------------------------------------------
+# Timeline
+# --------------------------------------------------------------------------------------
+class Timeline(_StaticFallback, anywidget.AnyWidget):
+    """Shots and key moments; a click selects one (``selected``) and seeks the linked player.
+
+    ``Timeline(video_or_moments_or_analysis, player=None)``: with ``player`` (a
+    :class:`Player`) the selection seeks it and the playhead follows it.  Hovering shows the
+    moment's thumbnail and label.  ``selected`` is ``{}`` or a dict with ``kind``, ``start``,
+    ``end``, ``label`` and ``index`` (into ``moments``, or into ``shots`` for a shot).
+    """
+
+    _esm = _js.TIMELINE_ESM
+    _css = _js.CSS
+
+    duration = T.Float(1.0).tag(sync=True)
+    moments = T.List(T.Dict()).tag(sync=True)
+    shots = T.List(T.Dict()).tag(sync=True)
+    heading = T.Unicode("").tag(sync=True)
+    colors = T.Dict().tag(sync=True)
+    playhead = T.Float(0.0).tag(sync=True)
+    selected = T.Dict({}, help="The clicked moment or shot ({} when none).").tag(sync=True)
+
+    def __init__(self, source: Any, *, player: Player | None = None, **kwargs: Any) -> None:
+        from ..display.html import KIND_COLORS, KIND_NAMES
+
+        self.source_moments, self.source_shots, duration, self._video = _moments_of(source)
+        moments = [{"key": f"m{i}", "index": i, "kind": m.kind, "name": KIND_NAMES.get(m.kind, m.kind),
+                    "start": round(float(m.start), 4), "end": round(float(m.end), 4),
+                    "label": m.label or "", "thumb": _thumb(m.thumbnail, 160)}
+                   for i, m in enumerate(self.source_moments)]
+        shots = [{"key": f"s{s.index}", "index": s.index, "kind": "shot",
+                  "start": round(float(s.start), 4), "end": round(float(s.end), 4),
+                  "label": f"shot {s.index + 1}", "thumb": _thumb(s.thumbnail, 160)}
+                 for s in self.source_shots]
+        counts: dict[str, int] = {}
+        for m in self.source_moments:
+            counts[m.kind] = counts.get(m.kind, 0) + 1
+        heading = (f"Key moments · {len(shots) or 1} shot(s) · "
+                   + (", ".join(f"{KIND_NAMES.get(k, k)} {c}" for k, c in sorted(counts.items()))
+                      or "none found"))
+        super().__init__(duration=max(float(duration), 1e-3), moments=moments, shots=shots,
+                         heading=heading, colors=dict(KIND_COLORS), **kwargs)
+        self.player: Player | None = None
+        if player is not None:
+            self.link(player)
+
+    @property
+    def selected_moment(self) -> Any:
+        """The selected :class:`~videonb.KeyMoment` / :class:`~videonb.Shot`, or ``None``."""
+        sel = self.selected
+        if not sel:
+            return None
+        items = self.source_shots if sel.get("kind") == "shot" else self.source_moments
+        return items[sel["index"]]
+
+    def select(self, index: int) -> None:
+        """Select moment ``index`` from Python (seeks the linked player like a click)."""
+        self.selected = dict(self.moments[index])
+
+    def link(self, player: Player) -> None:
+        """Seek ``player`` on selection; move the playhead as it plays."""
+        self.player = player
+        self.observe(lambda ch: ch["new"] and player.seek(ch["new"]["start"]), names="selected")
+        T.dlink((player, "current_time"), (self, "playhead"))
+
+    def _build_static(self) -> str:
+        from ..display.html import timeline_html
+
+        return timeline_html(self.source_moments, duration=self.duration, shots=self.source_shots)
+
+    def __repr__(self) -> str:
+        return f"<videonb.widgets.Timeline {len(self.moments)} moments, {len(self.shots)} shots>"
+
+
+def _moments_of(source: Any) -> tuple[list[Any], list[Any], float, Any]:
+    """(moments, shots, duration, video) from an Analysis, Moments, Video or path."""
+    from ..media.video import Video, as_video
+
+    if hasattr(source, "moments") and hasattr(source, "summary") and hasattr(source, "provider"):
+        video = source.video
+        duration = video.info.duration if video is not None else max(
+            [m.end for m in source.moments] or [1.0])
+        return list(source.moments), list(source.shots or []), duration, video
+    if hasattr(source, "moments") and hasattr(source, "shots") and hasattr(source, "info"):
+        return list(source.moments), list(source.shots), source.info.duration, source.path
+    video = source if isinstance(source, Video) else as_video(source)
+    m = video.moments()
+    return list(m.moments), list(m.shots), video.info.duration, video
+
+
+# --------------------------------------------------------------------------------------
+# Frame grid
+# --------------------------------------------------------------------------------------
+class FrameGrid(_StaticFallback, anywidget.AnyWidget):
+    """Thumbnails with exact times; a click selects (``selected``) and seeks the linked player."""
+
+    _esm = _js.GRID_ESM
+    _css = _js.CSS
+
+    items = T.List(T.Dict()).tag(sync=True)
+    columns = T.Int(6).tag(sync=True)
+    heading = T.Unicode("").tag(sync=True)
+    selected = T.Dict(None, allow_none=True, help="{'index', 'time'} of the clicked frame.").tag(
+        sync=True)
+
+    def __init__(self, frames: Any, *, player: Player | None = None, columns: int | None = None,
+                 thumb_side: int | None = None, **kwargs: Any) -> None:
+        from ..settings import config
+
+        if not hasattr(frames, "images"):
+            from ..media.video import as_video
+
+            frames = as_video(frames).frames(n=12, max_side=480)
+        self.frames = frames
+        side = thumb_side or config.grid_thumb_side
+        items = [{"time": round(float(t), 4), "thumb": _thumb(img, side)}
+                 for img, t in zip(frames.images, frames.times)]
+        name = Path(frames.source).name if getattr(frames, "source", None) else "video"
+        what = "exact timestamps" if frames.mode == "exact" else "nearest keyframes (fast mode)"
+        super().__init__(items=items, columns=columns or max(1, min(6, len(items))),
+                         heading=f"{len(items)} frames of {name} — {what}", **kwargs)
+        self.player: Player | None = None
+        if player is not None:
+            self.link(player)
+
+    def link(self, player: Player) -> None:
+        self.player = player
+        self.observe(lambda ch: ch["new"] and player.seek(ch["new"]["time"]), names="selected")
+
+    def _build_static(self) -> str:
+        from ..display.html import frame_grid_html
+
+        return frame_grid_html(self.frames)
+
+    def __repr__(self) -> str:
+        return f"<videonb.widgets.FrameGrid {len(self.items)} frames>"
+
+
+# --------------------------------------------------------------------------------------
+# Explorer: player + timeline + grid, linked
+# --------------------------------------------------------------------------------------
+class Explorer(_StaticFallback, W.VBox):
+    """A player, its key-moment timeline and a frame grid, linked (``.player``, ``.timeline``,
+    ``.grid``).  Static fallback: the foundation's report."""
+
+    def __init__(self, video: Any, *, moments: Any = None, frames: Any = None, n_frames: int = 12,
+                 summary: str | None = None) -> None:
+        from ..media.video import as_video
+
+        self.video = as_video(video)
+        self.moments = moments if moments is not None else self.video.moments()
+        self.frames = frames if frames is not None else self.video.frames(n=n_frames, max_side=480)
+        self.summary = summary if summary is not None else self.moments.summary()
+        self.player = Player(self.video)
+        self.timeline = Timeline(self.moments, player=self.player)
+        self.grid = FrameGrid(self.frames, player=self.player)
+        head = W.HTML(f'<div class="vnb-summary">{_esc(self.summary)}</div>')
+        super().__init__(children=[self.player, head, self.timeline, self.grid])
+        self.add_class("vnbw-explorer")
+
+    def _build_static(self) -> str:
+        from ..display.html import report_html
+
+        return report_html(self.video, moments=self.moments, frames=self.frames,
+                           summary=self.summary)
+
+    def __repr__(self) -> str:
+        return f"<videonb.widgets.Explorer {self.video.name}>"
+
+
+def explore(video: Any, **kwargs: Any) -> Explorer:
+    """Player + clickable key-moment timeline + frame grid of ``video`` (analysed locally)."""
+    return Explorer(video, **kwargs)
+
+
+def _esc(text: Any) -> str:
+    from ..display.html import esc
+
+    return esc(str(text))
+
+
+# --------------------------------------------------------------------------------------
+# Job progress (for --no-wait jobs and the panels)
+# --------------------------------------------------------------------------------------
+def _job_html(rec: Any, started: float | None = None) -> str:
+    from ..display.progress import job_html
+
+    return job_html(rec, started)
+
+
+class JobView(_StaticFallback, W.VBox):
+    """Live status of a running :class:`~videonb.Job` with a Cancel button and, when it is
+    done, the result's player.  Updated from videonb's loop thread through traits only."""
+
+    def __init__(self, job: Any, *, interval: float = 0.3) -> None:
+        from ..providers import runtime
+
+        self.job = job
+        self.status = W.HTML(_job_html(job.record))
+        self.status.add_class("vnbw-progress")
+        self.cancel_button = W.Button(description="Cancel", icon="stop", button_style="warning")
+        self.cancel_button.add_class("vnbw-cancel")
+        self.cancel_button.on_click(lambda _b: self.cancel())
+        self.result_box = W.VBox()
+        self.result: Any = None
+        super().__init__(children=[self.status, self.cancel_button, self.result_box])
+        self._watch = runtime.submit(self._follow(interval))
+
+    async def _follow(self, interval: float) -> None:
+        import asyncio
+
+        started = time.time()
+        while True:
+            rec = self.job.record
+            self.status.value = _job_html(rec, started)
+            if rec.terminal:
+                break
+            await asyncio.sleep(interval)
+        self.cancel_button.disabled = True
+        if rec.status == "succeeded":
+            from ..providers.jobs import _video_from_record
+
+            self.result = _video_from_record(rec, self.job.request, cached=False)
+            self.result_box.children = [Player(self.result)]
+
+    def cancel(self) -> None:
+        """Cancel the job (at the provider too)."""
+        from ..providers import runtime
+
+        self.cancel_button.disabled = True
+        runtime.submit(self.job.cancel_async())
+
+    def _build_static(self) -> str:
+        return _job_html(self.job.record)
+
+    def __repr__(self) -> str:
+        return f"<videonb.widgets.JobView {self.job.id}>"
+
+
+# --------------------------------------------------------------------------------------
+# Panels
+# --------------------------------------------------------------------------------------
+_GEN_OPS = ("text_to_video", "image_to_video")
+
+
+def _generation_targets() -> dict[str, list[str]]:
+    """provider → its models that generate video (usable providers only)."""
+    from ..providers.registry import provider_classes
+
+    out: dict[str, list[str]] = {}
+    for name, cls in sorted(provider_classes().items(), key=lambda kv: (kv[0] != "local", kv[0])):
+        if isinstance(cls, str) or not cls().available()[0]:
+            continue
+        models = [mid for mid, spec in cls.models.items() if set(spec.operations) & set(_GEN_OPS)]
+        if models:
+            default = cls.default_model if cls.default_model in models else models[0]
+            out[name] = [default] + [m for m in models if m != default]
+    return out
+
+
+def _analysis_providers() -> list[str]:
+    from ..providers.registry import provider_classes
+
+    return [name for name, cls in sorted(provider_classes().items(),
+                                         key=lambda kv: (kv[0] != "local", kv[0]))
+            if not isinstance(cls, str) and cls().available()[0]
+            and any("analyze" in s.operations for s in cls.models.values())]
+
+
+class _Runner:
+    """Start a generation on the loop thread and report through callbacks run there."""
+
+    def __init__(self) -> None:
+        self.future: Any = None
+        self.job_id: str | None = None
+
+    def start(self, prepared: Any, *, refresh: bool, on_update: Callable[[Any], None],
+              on_done: Callable[[Any, BaseException | None], None]) -> None:
+        from ..providers import runtime
+        from ..providers.api import _generate_async
+
+        prov, req = prepared
+        self.job_id = None
+
+        def update(rec: Any) -> None:
+            self.job_id = rec.id
+            on_update(rec)
+
+        coro = _generate_async(req.operation, req.prompt, prov.name, req.model, prepared=prepared,
+                               refresh=refresh, on_update=update)
+        fut = runtime.submit(coro)
+        self.future = fut
+
+        def done(f: Any) -> None:
+            if f.cancelled():
+                from ..errors import JobCancelledError
+
+                on_done(None, JobCancelledError("Cancelled."))
+            elif f.exception() is not None:
+                on_done(None, f.exception())
+            else:
+                on_done(f.result(), None)
+
+        fut.add_done_callback(done)
+
+    def cancel(self) -> None:
+        """Cancel through the ledger and the provider (the job's own task then stops)."""
+        from ..providers import runtime
+        from ..providers.api import cancel_async
+
+        if self.future is None or self.future.done():
+            return
+        if self.job_id is None:
+            self.future.cancel()
+        else:
+            runtime.submit(cancel_async(self.job_id))
+
+    @property
+    def running(self) -> bool:
+        return self.future is not None and not self.future.done()
+
+
+def _prepare(prompt: str, provider: str, model: str | None, *, seconds: float | None,
+             ratio: str | None, seed: int | None, image: str | None,
+             options: dict[str, Any]) -> Any:
+    from ..providers.api import _prepare as prepare
+
+    op = "image_to_video" if image else "text_to_video"
+    opts = dict(options)
+    api_key, base_url = opts.pop("api_key", None), opts.pop("base_url", None)
+    return prepare(op, prompt, provider, model, seconds=seconds, ratio=ratio, seed=seed,
+                   style=None, inputs={"image": image or None}, options={}, api_key=api_key,
+                   base_url=base_url, provider_options=opts)
+
+
+def _estimate_text(prov: Any, req: Any) -> str:
+    spec = prov.model(req.model)
+    est = spec.estimate(req.seconds)
+    if prov.local:
+        return "free (rendered locally, no network)"
+    if est is None:
+        return "no price on record for this model: the budget cannot guard it"
+    return f"estimated ${est:.2f} ({req.seconds:g} s × ${spec.price_per_second:.3f}/s)"
+
+
+def _key_problem(prov: Any) -> str | None:
+    if not prov.needs_key:
+        return None
+    from ..errors import MissingKeyError
+
+    try:
+        prov.key(prompt=False)
+    except MissingKeyError as exc:
+        return str(exc)
+    return None
+
+
+class GeneratePanel(_StaticFallback, W.VBox):
+    """Prompt, provider/model menus from the capability table, duration and ratio checked as you
+    type, a cost estimate, Generate/Cancel, live progress and the result's player.
+
+    ``provider_options={"runway": {"base_url": ..., "poll_interval": ...}}`` passes options to a
+    provider (e.g. an emulator or a gateway).  Keys come from the environment / ``.env``, never
+    from the panel.  ``panel.result`` is the last generated :class:`~videonb.Video`.
+    """
+
+    def __init__(self, prompt: str = "", *, provider: str | None = None, model: str | None = None,
+                 seconds: float | None = None, ratio: str | None = None,
+                 provider_options: dict[str, dict[str, Any]] | None = None) -> None:
+        from ..settings import config
+
+        self.targets = _generation_targets()
+        self.provider_options = dict(provider_options or {})
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self._runner = _Runner()
+        self._started = 0.0
+        self._prepared: Any = None
+        first = provider or config.default_provider
+        if first not in self.targets:
+            first = next(iter(self.targets))
+        self.prompt = W.Textarea(value=prompt, placeholder="Describe the video…",
+                                 layout=W.Layout(width="100%", height="70px"))
+        self.provider = W.Dropdown(options=list(self.targets), value=first, description="provider")
+        self.model = W.Dropdown(options=self.targets[first], description="model")
+        self.seconds = W.Dropdown(description="seconds")
+        self.ratio = W.Dropdown(description="ratio")
+        self.seed = W.Text(value="", placeholder="random", description="seed")
+        self.image = W.Text(value="", placeholder="optional first-frame image path",
+                            description="image")
+        self.estimate = W.HTML()
+        self.message = W.HTML()
+        self.generate_button = W.Button(description="Generate", button_style="primary", icon="play")
+        self.cancel_button = W.Button(description="Cancel", icon="stop", disabled=True)
+        self.progress = W.HTML()
+        self.result_box = W.VBox()
+        for w, cls in [(self.prompt, "vnbw-prompt"), (self.provider, "vnbw-provider"),
+                       (self.model, "vnbw-model"), (self.seconds, "vnbw-seconds"),
+                       (self.ratio, "vnbw-ratio"), (self.estimate, "vnbw-estimate"),
+                       (self.message, "vnbw-message"), (self.generate_button, "vnbw-generate"),
+                       (self.cancel_button, "vnbw-cancel"), (self.progress, "vnbw-progress"),
+                       (self.result_box, "vnbw-result")]:
+            w.add_class(cls)
+        super().__init__(children=[
+            self.prompt, W.HBox([self.provider, self.model]),
+            W.HBox([self.seconds, self.ratio]), W.HBox([self.seed, self.image]),
+            self.estimate, self.message, W.HBox([self.generate_button, self.cancel_button]),
+            self.progress, self.result_box])
+        self.add_class("vnbw-generate-panel")
+        self._fill_model_controls(seconds=seconds, ratio=ratio)
+        if model is not None:
+            self.model.value = model
+        self.provider.observe(self._on_provider, names="value")
+        self.model.observe(lambda _ch: self._fill_model_controls(), names="value")
+        for w in (self.prompt, self.seconds, self.ratio, self.seed, self.image):
+            w.observe(lambda _ch: self.validate(), names="value")
+        self.generate_button.on_click(lambda _b: self.generate())
+        self.cancel_button.on_click(lambda _b: self.cancel())
+        self.validate()
+
+    # --- controls --------------------------------------------------------------------------
+    def _spec(self) -> Any:
+        from ..providers.registry import provider_classes
+
+        cls = provider_classes()[self.provider.value]
+        return cls.models[self.model.value or cls.default_model]
+
+    def _on_provider(self, change: Any) -> None:
+        self.model.options = self.targets[change["new"]]
+        self.model.value = self.targets[change["new"]][0]
+        self._fill_model_controls()
+
+    def _fill_model_controls(self, *, seconds: float | None = None, ratio: str | None = None) -> None:
+        spec = self._spec()
+        if spec.durations and spec.duration_range:
+            lo, hi = spec.durations[0], spec.durations[1]
+            values = [float(v) for v in range(int(lo), int(hi) + 1)] or [lo]
+        elif spec.durations:
+            values = [float(d) for d in spec.durations]
+        else:
+            values = [2.0, 3.0, 4.0, 5.0, 6.0, 8.0]
+        default = seconds if seconds is not None else (spec.default_duration or values[0])
+        if default not in values:
+            values = sorted({*values, float(default)})
+        with self.hold_trait_notifications():
+            self.seconds.options = [(f"{v:g} s", v) for v in values]
+            self.seconds.value = float(default)
+            ratios = list(spec.ratios) or ["16:9", "9:16", "1:1"]
+            self.ratio.options = ratios
+            pick = ratio if ratio in ratios else (spec.default_ratio if spec.default_ratio in ratios
+                                                  else ratios[0])
+            self.ratio.value = pick
+            self.image.disabled = not spec.image_input
+        self.validate()
+
+    def _options(self) -> dict[str, Any]:
+        return dict(self.provider_options.get(self.provider.value, {}))
+
+    def validate(self) -> bool:
+        """Check the form against the model's limits (no network); show the estimate or the fix."""
+        from ..display.html import esc
+
+        self._prepared = None
+        seed: int | None = None
+        try:
+            if self.seed.value.strip():
+                try:
+                    seed = int(self.seed.value.strip())
+                except ValueError:
+                    raise VideonbError(f"seed must be a whole number, not {self.seed.value!r}.") from None
+            if not self.prompt.value.strip() and not self.image.value.strip():
+                raise VideonbError("Write a prompt: what should the video show? (The model "
+                                   "needs a prompt unless you give a first-frame image.)")
+            prepared = _prepare(self.prompt.value.replace("\r", "").strip(), self.provider.value,
+                                self.model.value, seconds=self.seconds.value, ratio=self.ratio.value,
+                                seed=seed, image=self.image.value.strip() or None,
+                                options=self._options())
+            problem = _key_problem(prepared[0])
+            if problem:
+                raise VideonbError(problem)
+        except VideonbError as exc:
+            self.message.value = f'<span class="vnb-note">✗ {esc(str(exc))}</span>'
+            self.estimate.value = ""
+            self.generate_button.disabled = True
+            return False
+        self._prepared = prepared
+        self.estimate.value = f"<span>{esc(_estimate_text(*prepared))}</span>"
+        self.message.value = '<span style="color:#27ae60">✓ ready</span>'
+        self.generate_button.disabled = self._runner.running
+        return True
+
+    # --- actions -----------------------------------------------------------------------------
+    def generate(self, *, refresh: bool = False) -> None:
+        """Start the generation (what the Generate button does); returns at once."""
+        if self._runner.running or not self.validate():
+            return
+        self._started = time.time()
+        self.error = None
+        self.generate_button.disabled = True
+        self.cancel_button.disabled = False
+        prov, req = self._prepared
+        self.progress.value = (f'<div class="vnb-caption" data-status="starting">{_esc(prov.name)}/'
+                               f"{_esc(req.model)}: starting…</div>")
+        self._runner.start(self._prepared, refresh=refresh, on_update=self._on_update,
+                           on_done=self._on_done)
+
+    def cancel(self) -> None:
+        """Cancel the running job (what the Cancel button does)."""
+        self.cancel_button.disabled = True
+        self._runner.cancel()
+
+    def _on_update(self, rec: Any) -> None:  # loop thread: traits only
+        self.progress.value = _job_html(rec, self._started)
+
+    def _on_done(self, video: Any, exc: BaseException | None) -> None:  # loop thread: traits only
+        self.cancel_button.disabled = True
+        self.generate_button.disabled = False
+        if exc is not None:
+            self.error = exc
+            self.progress.value = (f'<div class="vnb-note" data-status="failed">{_esc(type(exc).__name__)}: '
+                                   f"{_esc(exc)}</div>")
+            return
+        self.result = video
+        prov = getattr(video, "provenance", None) or {}
+        done = ("cached result (not billed again)" if prov.get("cached")
+                else f"done in {time.time() - self._started:.1f} s")
+        self.progress.value = f'<div class="vnb-caption" data-status="succeeded">{_esc(done)}</div>'
+        self.result_box.children = [Player(video)]
+
+    def _build_static(self) -> str:
+        from ..display.html import player_html
+
+        head = '<div class="vnb-caption">videonb GeneratePanel (interactive: run the notebook)</div>'
+        return head + (player_html(self.result) if self.result is not None else "")
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        self._static_cache = None  # the result may have changed
+        return super()._repr_mimebundle_(**kwargs)
+
+    def __repr__(self) -> str:
+        return "<videonb.widgets.GeneratePanel>"
+
+
+class AnalyzePanel(_StaticFallback, W.VBox):
+    """Pick or upload a video, ask a question, get the summary, answer, player, timeline and grid.
+
+    Uploads are written next to the notebook (``uploads/``) so the player can stream them
+    from ``/files/``.  ``panel.analysis`` is the last :class:`~videonb.Analysis`.
+    """
+
+    def __init__(self, video: Any = None, *, question: str = "", provider: str = "local",
+                 provider_options: dict[str, dict[str, Any]] | None = None,
+                 upload_dir: str | Path = "uploads") -> None:
+        self.provider_options = dict(provider_options or {})
+        self.upload_dir = Path(upload_dir)
+        self.analysis: Any = None
+        self.error: BaseException | None = None
+        self._future: Any = None
+        found = sorted(str(p) for ext in ("mp4", "webm", "mov", "mkv", "m4v")
+                       for p in Path.cwd().glob(f"*.{ext}"))
+        self.video = W.Combobox(value=str(getattr(video, "path", video) or ""), options=found,
+                                placeholder="path to a video", description="video",
+                                ensure_option=False, layout=W.Layout(width="60%"))
+        self.upload = W.FileUpload(accept="video/*", multiple=False, description="Upload")
+        self.question = W.Textarea(value=question, placeholder="Optional question about the video",
+                                   layout=W.Layout(width="100%", height="50px"))
+        providers = _analysis_providers()
+        self.provider = W.Dropdown(options=providers,
+                                   value=provider if provider in providers else providers[0],
+                                   description="provider")
+        self.frames = W.IntSlider(value=16, min=4, max=64, step=4, description="frames")
+        self.analyze_button = W.Button(description="Analyze", button_style="primary", icon="search")
+        self.status = W.HTML()
+        self.result_box = W.VBox()
+        for w, cls in [(self.video, "vnbw-video"), (self.question, "vnbw-question"),
+                       (self.analyze_button, "vnbw-analyze"), (self.status, "vnbw-status"),
+                       (self.result_box, "vnbw-result")]:
+            w.add_class(cls)
+        super().__init__(children=[W.HBox([self.video, self.upload]), self.question,
+                                   W.HBox([self.provider, self.frames]), self.analyze_button,
+                                   self.status, self.result_box])
+        self.upload.observe(self._on_upload, names="value")
+        self.analyze_button.on_click(lambda _b: self.run())
+
+    def _on_upload(self, change: Any) -> None:
+        files = change["new"]
+        if not files:
+            return
+        f = files[0]
+        self.upload_dir.mkdir(parents=True, exist_ok=True)
+        target = self.upload_dir / Path(f["name"]).name
+        target.write_bytes(bytes(f["content"]))
+        self.video.value = str(target)
+        self.status.value = f'<span class="vnb-caption">saved {_esc(target)}</span>'
+
+    def run(self) -> None:
+        """Start the analysis (what the Analyze button does); returns at once."""
+        from ..display.html import esc
+        from ..providers import runtime
+        from ..providers.api import analyze_async
+
+        if self._future is not None and not self._future.done():
+            return
+        path = self.video.value.strip()
+        if not path:
+            self.status.value = '<span class="vnb-note">Choose a video (a path, or Upload).</span>'
+            return
+        opts = dict(self.provider_options.get(self.provider.value, {}))
+        self.analyze_button.disabled = True
+        self.status.value = f'<span class="vnb-caption">analysing {esc(path)} with {esc(self.provider.value)}…</span>'
+        started = time.time()
+        fut = runtime.submit(analyze_async(path, provider=self.provider.value,
+                                           question=self.question.value.strip() or None,
+                                           frames=self.frames.value, **opts))
+        self._future = fut
+
+        def done(f: Any) -> None:  # loop thread: traits only
+            self.analyze_button.disabled = False
+            exc = f.exception() if not f.cancelled() else None
+            if f.cancelled() or exc is not None:
+                self.error = exc
+                self.status.value = (f'<span class="vnb-note">{esc(type(exc).__name__)}: '
+                                     f"{esc(str(exc))}</span>" if exc else "cancelled")
+                return
+            a = f.result()
+            self.analysis = a
+            parts = []
+            if a.answer:
+                parts.append(f"<b>Answer</b>: {esc(a.answer)}")
+            if a.summary:
+                parts.append(f"<b>Summary</b>: {esc(a.summary)}")
+            children: list[Any] = [W.HTML("<br>".join(parts))]
+            if a.video is not None:
+                player = Player(a.video)
+                children += [player, Timeline(a, player=player)]
+                if a.frames is not None:
+                    children.append(FrameGrid(a.frames, player=player))
+            self.result_box.children = children
+            self.status.value = (f'<span class="vnb-caption">done in {time.time() - started:.1f} s'
+                                 f' · {esc(a.provider)}</span>')
+
+        fut.add_done_callback(done)
+
+    def _build_static(self) -> str:
+        from ..display.analysis import analysis_html
+
+        head = '<div class="vnb-caption">videonb AnalyzePanel (interactive: run the notebook)</div>'
+        return head + (analysis_html(self.analysis) if self.analysis is not None else "")
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        self._static_cache = None
+        return super()._repr_mimebundle_(**kwargs)
+
+    def __repr__(self) -> str:
+        return "<videonb.widgets.AnalyzePanel>"
+
+
+class ComparePanel(_StaticFallback, W.VBox):
+    """One prompt, several provider/models side by side: each cell shows its status, estimated
+    cost, wall time and player.  ``panel.results`` maps ``"provider/model"`` to a Video or the
+    error."""
+
+    def __init__(self, prompt: str = "", *, targets: list[str] | None = None,
+                 seconds: float | None = None,
+                 provider_options: dict[str, dict[str, Any]] | None = None) -> None:
+        self.provider_options = dict(provider_options or {})
+        self.results: dict[str, Any] = {}
+        self._runners: dict[str, _Runner] = {}
+        all_targets = [f"{p}/{m}" for p, models in _generation_targets().items() for m in models]
+        chosen = [t for t in (targets or all_targets[:2]) if t in all_targets or "/" not in t]
+        chosen = [t if "/" in t else f"{t}/{_generation_targets()[t][0]}" for t in chosen]
+        self.prompt = W.Textarea(value=prompt, placeholder="One prompt for every provider",
+                                 layout=W.Layout(width="100%", height="60px"))
+        self.targets = W.SelectMultiple(options=all_targets, value=chosen, description="targets",
+                                        rows=min(6, len(all_targets)))
+        self.seconds = W.Text(value="" if seconds is None else f"{seconds:g}",
+                              placeholder="each model's default", description="seconds")
+        self.run_button = W.Button(description="Run all", button_style="primary", icon="play")
+        self.cancel_button = W.Button(description="Cancel all", icon="stop", disabled=True)
+        self.summary = W.HTML()
+        self.grid = W.GridBox(layout=W.Layout(grid_template_columns="repeat(2, minmax(0, 1fr))",
+                                              grid_gap="8px"))
+        for w, cls in [(self.run_button, "vnbw-run"), (self.summary, "vnbw-summary"),
+                       (self.grid, "vnbw-compare-grid")]:
+            w.add_class(cls)
+        super().__init__(children=[self.prompt, W.HBox([self.targets, self.seconds]),
+                                   W.HBox([self.run_button, self.cancel_button]), self.summary,
+                                   self.grid])
+        self.run_button.on_click(lambda _b: self.run())
+        self.cancel_button.on_click(lambda _b: self.cancel())
+        self._cells: dict[str, tuple[W.HTML, W.VBox]] = {}
+
+    def run(self) -> None:
+        """Validate every target, show the total estimate, then start all jobs concurrently."""
+        from ..display.html import esc
+
+        if any(r.running for r in self._runners.values()):
+            return
+        prompt = self.prompt.value.replace("\r", "").strip()
+        secs_text = self.seconds.value.strip()
+        try:
+            seconds = float(secs_text) if secs_text else None
+        except ValueError:
+            self.summary.value = f'<span class="vnb-note">seconds must be a number, not {esc(secs_text)!s}.</span>'
+            return
+        cells, prepared = [], {}
+        total = 0.0
+        self.results = {}
+        self._cells = {}
+        for target in self.targets.value:
+            prov_name, model = target.split("/", 1)
+            status, box = W.HTML(), W.VBox()
+            status.add_class("vnbw-cell-status")
+            cell = W.VBox([W.HTML(f"<b>{esc(target)}</b>"), status, box])
+            cell.add_class("vnbw-cell")
+            cells.append(cell)
+            self._cells[target] = (status, box)
+            try:
+                p = _prepare(prompt, prov_name, model, seconds=seconds, ratio=None, seed=None,
+                             image=None, options=self.provider_options.get(prov_name, {}))
+                problem = _key_problem(p[0])
+                if problem:
+                    raise VideonbError(problem)
+            except VideonbError as exc:
+                self.results[target] = exc
+                status.value = f'<span class="vnb-note">✗ {esc(str(exc))}</span>'
+                continue
+            prepared[target] = p
+            est = p[0].model(p[1].model).estimate(p[1].seconds) or 0.0
+            total += est
+            status.value = f'<span class="vnb-caption">{esc(_estimate_text(*p))} · queued</span>'
+        self.grid.children = cells
+        self.summary.value = (f'<span class="vnb-caption">{len(prepared)} job(s) · estimated total '
+                              f"${total:.2f}</span>")
+        if not prepared:
+            return
+        self.cancel_button.disabled = False
+        self.run_button.disabled = True
+        for target, p in prepared.items():
+            self._start(target, p)
+
+    def _start(self, target: str, prepared: Any) -> None:
+        from ..display.html import esc
+
+        status, box = self._cells[target]
+        started = time.time()
+        est_text = _estimate_text(*prepared)
+        runner = _Runner()
+        self._runners[target] = runner
+
+        def on_update(rec: Any) -> None:
+            status.value = _job_html(rec, started)
+
+        def on_done(video: Any, exc: BaseException | None) -> None:
+            took = time.time() - started
+            if exc is not None:
+                self.results[target] = exc
+                status.value = (f'<span class="vnb-note" data-status="failed">{esc(type(exc).__name__)}: '
+                                f"{esc(str(exc))}</span>")
+            else:
+                self.results[target] = video
+                prov = getattr(video, "provenance", None) or {}
+                cost = prov.get("cost_usd")
+                money = "cached, not billed again" if prov.get("cached") else (
+                    f"${cost:.2f}" if cost else est_text)
+                status.value = (f'<span class="vnb-caption" data-status="succeeded">{took:.1f} s · '
+                                f"{esc(money)}</span>")
+                box.children = [Player(video, width=320)]
+            if not any(r.running for r in self._runners.values()):
+                self.run_button.disabled = False
+                self.cancel_button.disabled = True
+
+        runner.start(prepared, refresh=False, on_update=on_update, on_done=on_done)
+
+    def cancel(self) -> None:
+        for r in self._runners.values():
+            r.cancel()
+
+    def _build_static(self) -> str:
+        from ..display.html import esc, player_html
+
+        parts = ['<div class="vnb-caption">videonb ComparePanel (interactive: run the notebook)</div>']
+        for target, res in self.results.items():
+            parts.append(f"<h4>{esc(target)}</h4>")
+            parts.append(player_html(res, width=320) if hasattr(res, "info")
+                         else f'<div class="vnb-note">{esc(str(res))}</div>')
+        return "".join(parts)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        self._static_cache = None
+        return super()._repr_mimebundle_(**kwargs)
+
+    def __repr__(self) -> str:
+        return "<videonb.widgets.ComparePanel>"
