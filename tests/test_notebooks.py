@@ -19,7 +19,9 @@ def test_there_are_notebooks():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", [p.name for p in NOTEBOOK_FILES])
-def test_notebook_runs(name, tmp_path):
+def test_notebook_runs(name, tmp_path, monkeypatch):
+    # The kernel inherits this: emulated jobs never reach the user's own ledger and cache.
+    monkeypatch.setenv("VIDEONB_HOME", str(tmp_path / "videonb-home"))
     before = sorted(p.name for p in NOTEBOOKS.iterdir())
     work = tmp_path / "notebooks"
     shutil.copytree(NOTEBOOKS, work, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))

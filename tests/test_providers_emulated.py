@@ -397,3 +397,15 @@ def test_openai_detail_control_and_frame_budget(home, cut_clips):
     with pytest.raises(errors.InvalidOptionError, match="detail="):
         videonb.analyze(cut_clips[0].path, provider="openai", base_url=emu.base_url + "/v1",
                         api_key=KEY, detail="ultra")
+
+
+def test_a_result_from_one_server_never_answers_for_another(runway, home):
+    """The cache key includes the endpoint: an emulator's placeholder is never served as the
+    cached result of a real (or another gateway's) job."""
+    a = _gen(runway, "a kite over a harbour")
+    with RunwayEmulator(expected_key=KEY, job_seconds=0.1) as other:
+        b = _gen(other, "a kite over a harbour")
+        assert b.provenance["cached"] is False
+        assert len(other.requests.filter(method="POST")) == 1
+    again = _gen(runway, "a kite over a harbour")
+    assert again.provenance["cached"] is True and again.path == a.path

@@ -64,6 +64,8 @@ _LAZY = {
     "Job": "videonb.providers.jobs",
     "Analysis": "videonb.providers.base",
     "config": "videonb.settings",
+    "VideoProcessor": "videonb.media.processor",
+    "process_video": "videonb.media.processor",
     "widgets": "videonb.notebook.widgets",
     "explore": "videonb.notebook.widgets",
     "GeneratePanel": "videonb.notebook.widgets",
@@ -80,6 +82,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .media.encode import browser_preview, encode_video
     from .media.moments import Moments, detect, detect_moments
     from .media.probe import VideoInfo, probe
+    from .media.processor import VideoProcessor, process_video
     from .media.sampling import Frames, iter_frames, sample_frames
     from .media.video import Video
     from .notebook import widgets

@@ -91,7 +91,7 @@ async def _start(prov: Provider, req: Request, *, refresh: bool, timeout: float 
                  on_update: Any = None) -> tuple[Any, Job | None]:
     """Return (cached Video, None) or (None, Job) for a new/attached job."""
     led = ledger()
-    key = req.cache_key()
+    key = req.cache_key(prov.endpoint)
     if not refresh:
         hit = led.cached(key)
         if hit is not None:
@@ -165,7 +165,7 @@ def _sync(coro_fn: Any, *args: Any, progress: bool = True, **kwargs: Any) -> Any
 
         display = ProgressDisplay()
         if prepared is not None and (kwargs.get("refresh") or
-                                     ledger().cached(prepared[1].cache_key()) is None):
+                                     ledger().cached(prepared[1].cache_key(prepared[0].endpoint)) is None):
             display.estimate(*prepared)
         state: dict[str, Any] = {}
         kwargs["on_update"] = lambda rec: state.__setitem__("rec", rec)  # called on the loop thread

@@ -80,9 +80,10 @@ class Request:
     options: dict[str, Any] = field(default_factory=dict)
     input_paths: dict[str, str] = field(default_factory=dict)
 
-    def cache_key(self) -> str:
-        """Hash of everything that determines the output (provider, model, params, input hashes)."""
-        payload = {"op": self.operation, "provider": self.provider, "model": self.model,
+    def cache_key(self, endpoint: str | None = None) -> str:
+        """Hash of everything that determines the output (provider, model, params, input hashes,
+        and the server: a result from an emulator or a gateway never answers for another)."""
+        payload = {"endpoint": endpoint,"op": self.operation, "provider": self.provider, "model": self.model,
                    "prompt": " ".join(self.prompt.split()),
                    "seconds": None if self.seconds is None else float(self.seconds),
                    "ratio": self.ratio, "seed": self.seed, "style": self.style,
@@ -183,6 +184,11 @@ class Provider:
         from .keys import resolve_key
 
         return resolve_key(self.name, self.key_env, self._explicit_key, prompt=prompt).value
+
+    @property
+    def endpoint(self) -> str | None:
+        """The server this instance talks to (None for local renderers)."""
+        return None if self.local else getattr(self, "url", self.base_url)
 
     # --- models -----------------------------------------------------------------
     def model(self, model: str | None) -> ModelSpec:
