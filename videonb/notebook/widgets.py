@@ -711,10 +711,14 @@ class GeneratePanel(_StaticFallback, W.VBox):
             self.progress.value = (f'<div class="vnb-note" data-status="failed">{_esc(type(exc).__name__)}: '
                                    f"{_esc(exc)}</div>")
             return
+        from ..display.html import provenance_line
+
         self.result = video
         prov = getattr(video, "provenance", None) or {}
         done = ("cached result (not billed again)" if prov.get("cached")
                 else f"done in {time.time() - self._started:.1f} s")
+        if prov:
+            done += " · " + provenance_line(prov)
         self.progress.value = f'<div class="vnb-caption" data-status="succeeded">{_esc(done)}</div>'
         self.result_box.children = [Player(video)]
 
