@@ -7,8 +7,9 @@ and runs all cells, then:
 
 * the static player plays (``readyState >= 2``, ``currentTime`` advances);
 * the explorer's widget player loads its file through Jupyter's ``/files/`` route, and plays;
-* clicking a cut in the widget timeline seeks the player there, and the kernel sees it:
-  ``ex.timeline.selected`` is that cut and ``ex.player.current_time`` is its time;
+* hovering a cut in the widget timeline shows its thumbnail and label; clicking it seeks the
+  player there, and the kernel sees it: ``ex.timeline.selected`` is that cut and
+  ``ex.player.current_time`` is its time; clicking a grid frame seeks the player too;
 * the GeneratePanel's Generate button runs a ``local`` generation with a visible progress
   display and then shows a playable player.
 
@@ -245,6 +246,11 @@ def test_quickstart_in_jupyter(ui: str, jupyter: dict[str, Any], browser: Any,
 
             cut = explorer.locator('.vnbw-mark[data-kind="cut"]').nth(1)
             t = float(cut.get_attribute("data-t"))
+            cut.hover()                  # hovering shows the moment's thumbnail and label
+            tip = explorer.locator(".vnbw-timeline .vnbw-tip")
+            expect(tip).to_be_visible()
+            expect(tip).to_contain_text("cut: hard cut")
+            expect(tip.locator("img")).to_have_count(1)
             cut.click()
             page.wait_for_function(
                 "([v, t, tol]) => !v.seeking && Math.abs(v.currentTime - t) <= tol",
@@ -261,6 +267,13 @@ def test_quickstart_in_jupyter(ui: str, jupyter: dict[str, Any], browser: Any,
                     break
             assert seen["kind"] == "cut" and seen["start"] == pytest.approx(t, abs=1e-3), seen
             assert seen["t"] == pytest.approx(t, abs=SEEK_TOLERANCE), seen
+            # A frame of the grid seeks the same player.
+            frame = explorer.locator(".vnbw-grid figure").nth(3)
+            ft = float(frame.get_attribute("data-t"))
+            frame.click()
+            page.wait_for_function(
+                "([v, t, tol]) => !v.seeking && Math.abs(v.currentTime - t) <= tol",
+                arg=[video, ft, SEEK_TOLERANCE], timeout=10_000)
             explorer.screenshot(path=str(shots_dir / f"{ui}-explorer.png"))
 
         with screenshot_on_failure(page, shots_dir, f"{ui}-generate-panel"):

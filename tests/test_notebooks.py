@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from pathlib import Path
 
@@ -15,6 +17,22 @@ NOTEBOOK_FILES = sorted(NOTEBOOKS.glob("*.ipynb"))
 
 def test_there_are_notebooks():
     assert NOTEBOOK_FILES
+
+
+KEY_LIKE = re.compile(r"sk-[A-Za-z0-9_-]{20,}|AIza[0-9A-Za-z_-]{30,}|key_[0-9a-f]{32,}")
+
+
+@pytest.mark.parametrize("name", [p.name for p in NOTEBOOK_FILES])
+def test_committed_notebooks_are_clean(name):
+    """Committed tutorials carry no outputs (so no media, no widget state) and nothing key-like."""
+    path = NOTEBOOKS / name
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert not cell.outputs and cell.execution_count is None, cell.source[:60]
+    assert "widgets" not in nb.metadata
+    assert not KEY_LIKE.search(path.read_text(encoding="utf-8"))
+    assert path.stat().st_size < 100_000
 
 
 @pytest.mark.slow
@@ -42,6 +60,9 @@ def test_notebook_runs(name, tmp_path, monkeypatch):
             and "text/html" in o.get("data", {})]
     assert any("<video" in h and "data:video/mp4;base64," in h for h in html), (
         "no embedded player in the saved outputs")
+    # Keys passed in cells (the emulators' placeholders) never reach an output.
+    dumped = json.dumps([o for o in outputs])
+    assert "placeholder-key" not in dumped and "placeholder-not-a-key" not in dumped
     # Outputs stay small enough for a notebook that is committed and shared.
     assert path.stat().st_size < 8_000_000
     # The notebook ran in its copy: nothing was written next to the originals.

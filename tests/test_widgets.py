@@ -296,6 +296,8 @@ def test_compare_panel_side_by_side(home, monkeypatch):
         assert isinstance(panel.results["runway/veo3.1_fast"], videonb.errors.InvalidOptionError)
         assert "allowed: 4, 6, 8 s" in panel.grid.children[1].children[1].value
         assert isinstance(panel.results["runway/gen4.5"], videonb.Video)
+    with pytest.raises(videonb.errors.InvalidOptionError, match="Choose from: local/local-v1"):
+        videonb.ComparePanel("x", targets=["runway/no-such-model"])
         assert isinstance(panel.results["local/local-v1"], videonb.Video)
 
 

@@ -52,10 +52,11 @@ class _StaticFallback:
         if self._static_cache is None:
             try:
                 self._static_cache = self._build_static()
-            except VideonbError as exc:
+            except Exception as exc:  # noqa: BLE001 - the widget must still render
                 from ..display.html import esc
 
-                self._static_cache = f'<div class="vnb-note">videonb: {esc(str(exc))}</div>'
+                self._static_cache = (f'<div class="vnb-note">videonb: no static copy of this '
+                                      f"output ({esc(type(exc).__name__)}: {esc(str(exc))})</div>")
         return self._static_cache
 
     def _build_static(self) -> str:  # pragma: no cover - overridden
@@ -861,9 +862,17 @@ class ComparePanel(_StaticFallback, W.VBox):
         self.provider_options = dict(provider_options or {})
         self.results: dict[str, Any] = {}
         self._runners: dict[str, _Runner] = {}
-        all_targets = [f"{p}/{m}" for p, models in _generation_targets().items() for m in models]
-        chosen = [t for t in (targets or all_targets[:2]) if t in all_targets or "/" not in t]
-        chosen = [t if "/" in t else f"{t}/{_generation_targets()[t][0]}" for t in chosen]
+        gen = _generation_targets()
+        all_targets = [f"{p}/{m}" for p, models in gen.items() for m in models]
+        chosen = []
+        for t in targets or all_targets[:2]:
+            t = t if "/" in t or t not in gen else f"{t}/{gen[t][0]}"
+            if t not in all_targets:
+                from ..errors import InvalidOptionError
+
+                raise InvalidOptionError(f"ComparePanel: {t!r} is not a video generation target "
+                                         f"here. Choose from: {', '.join(all_targets)}.")
+            chosen.append(t)
         self.prompt = W.Textarea(value=prompt, placeholder="One prompt for every provider",
                                  layout=W.Layout(width="100%", height="60px"))
         self.targets = W.SelectMultiple(options=all_targets, value=chosen, description="targets",
