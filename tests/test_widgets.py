@@ -191,6 +191,9 @@ def test_generate_panel_menus_come_from_capabilities(home):
         assert panel.generate_button.disabled and "cannot do text_to_video" in panel.message.value
     # No key set: the panel says which variable to set, and Generate stays disabled.
     panel.model.value = RunwayProvider.default_model
+    assert videonb.GeneratePanel("x", provider="runway/veo3.1").model.value == "veo3.1"
+    with pytest.raises(videonb.errors.InvalidOptionError, match="Models: "):
+        videonb.GeneratePanel("x", provider="runway/nope")
     assert panel.generate_button.disabled and "RUNWAYML_API_SECRET" in panel.message.value
 
 

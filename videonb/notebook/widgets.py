@@ -569,8 +569,20 @@ class GeneratePanel(_StaticFallback, W.VBox):
         self._started = 0.0
         self._prepared: Any = None
         first = provider or config.default_provider
+        if "/" in first:
+            first, model = first.split("/", 1)
         if first not in self.targets:
+            if provider is not None:
+                from ..errors import InvalidOptionError
+
+                raise InvalidOptionError(f"GeneratePanel: {provider!r} cannot generate video "
+                                         f"here. Usable: {', '.join(self.targets)}.")
             first = next(iter(self.targets))
+        if model is not None and model not in self.targets[first]:
+            from ..errors import InvalidOptionError
+
+            raise InvalidOptionError(f"GeneratePanel: {first} has no video model {model!r}. "
+                                     f"Models: {', '.join(self.targets[first])}.")
         self.prompt = W.Textarea(value=prompt, placeholder="Describe the video…",
                                  layout=W.Layout(width="100%", height="70px"))
         self.provider = W.Dropdown(options=list(self.targets), value=first, description="provider")

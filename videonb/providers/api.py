@@ -164,8 +164,9 @@ def _sync(coro_fn: Any, *args: Any, progress: bool = True, **kwargs: Any) -> Any
         from ..display.progress import ProgressDisplay
 
         display = ProgressDisplay()
-        if prepared is not None and (kwargs.get("refresh") or
-                                     ledger().cached(prepared[1].cache_key(prepared[0].endpoint)) is None):
+        if prepared is not None and (
+                kwargs.get("refresh")
+                or ledger().cached(prepared[1].cache_key(prepared[0].endpoint)) is None):
             display.estimate(*prepared)
         state: dict[str, Any] = {}
         kwargs["on_update"] = lambda rec: state.__setitem__("rec", rec)  # called on the loop thread

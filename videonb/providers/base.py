@@ -83,7 +83,8 @@ class Request:
     def cache_key(self, endpoint: str | None = None) -> str:
         """Hash of everything that determines the output (provider, model, params, input hashes,
         and the server: a result from an emulator or a gateway never answers for another)."""
-        payload = {"endpoint": endpoint,"op": self.operation, "provider": self.provider, "model": self.model,
+        payload = {"endpoint": endpoint, "op": self.operation, "provider": self.provider,
+                   "model": self.model,
                    "prompt": " ".join(self.prompt.split()),
                    "seconds": None if self.seconds is None else float(self.seconds),
                    "ratio": self.ratio, "seed": self.seed, "style": self.style,
