@@ -10,6 +10,8 @@ and runs all cells, then:
 * hovering a cut in the widget timeline shows its thumbnail and label; clicking it seeks the
   player there, and the kernel sees it: ``ex.timeline.selected`` is that cut and
   ``ex.player.current_time`` is its time; clicking a grid frame seeks the player too;
+* a widget player of a file outside the server's root (no ``/files/`` URL, as in VS Code or
+  Colab) gets the small clip's bytes from the kernel and plays it from a ``blob:`` URL;
 * the GeneratePanel's Generate button runs a ``local`` generation with a visible progress
   display and then shows a playable player.
 
@@ -24,7 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -64,9 +65,18 @@ def jupyter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         pytest.skip(f"needs Debian's chromium at {CHROMIUM} (scripts/test.sh installs it)")
     work = tmp_path_factory.mktemp("jupyter")
     root = work / "root"
+    import nbformat
+
+    nb = nbformat.read(QUICKSTART, as_version=4)
+    # One extra cell: a player of a file outside the server's root (as in VS Code or Colab,
+    # where there is no /files/ route to it): the kernel must send it through the comm.
+    at = next(i for i, c in enumerate(nb.cells) if c.source.startswith("### Self-check"))
+    nb.cells.insert(at, nbformat.v4.new_code_cell(
+        "from videonb.testing.clips import sample_path\n"
+        "outside = videonb.widgets.Player(sample_path('bikes'))\noutside"))
     for ui in URLS:
         (root / ui).mkdir(parents=True)
-        shutil.copy(QUICKSTART, root / ui / "quickstart.ipynb")
+        nbformat.write(nb, root / ui / "quickstart.ipynb")
     env = dict(os.environ)
     for var, name in [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_RUNTIME_DIR", "runtime"),
                       ("JUPYTER_DATA_DIR", "data"), ("JUPYTERLAB_SETTINGS_DIR", "lab-settings"),
@@ -275,6 +285,18 @@ def test_quickstart_in_jupyter(ui: str, jupyter: dict[str, Any], browser: Any,
                 "([v, t, tol]) => !v.seeking && Math.abs(v.currentTime - t) <= tol",
                 arg=[video, ft, SEEK_TOLERANCE], timeout=10_000)
             explorer.screenshot(path=str(shots_dir / f"{ui}-explorer.png"))
+
+        with screenshot_on_failure(page, shots_dir, f"{ui}-outside-root"):
+            # No /files/ URL reaches site-packages: the browser asks, the kernel sends the clip
+            # (bikes.mp4 is small and H.264) and the player plays it from a blob.
+            far = page.locator('.vnbw-player video[data-source="bytes"]')
+            expect(far).to_have_count(1, timeout=30_000)
+            played = page.evaluate(PLAY_A_LITTLE, wait_for_video(page, far))
+            assert played["src"].startswith("blob:") and played["to"] > played["from"], played
+            from videonb.testing.clips import sample_path
+
+            assert ask_kernel(page, "print(outside.loaded_from, len(outside._data))").split() == [
+                "bytes", str(sample_path("bikes").stat().st_size)]
 
         with screenshot_on_failure(page, shots_dir, f"{ui}-generate-panel"):
             panel = page.locator(".vnbw-generate-panel")
