@@ -334,3 +334,42 @@ def test_quickstart_in_jupyter(ui: str, jupyter: dict[str, Any], browser: Any,
         assert not outside, f"requests left 127.0.0.1: {outside[:5]}"
     finally:
         ctx.close()
+
+
+def test_saved_untrusted_notebook_keeps_the_static_outputs(jupyter: dict[str, Any], browser: Any,
+                                                           shots_dir: Path) -> None:
+    """Executed headless and opened later without a kernel and untrusted (the state of a notebook
+    someone downloads): widget views cannot render, so every widget's static copy shows instead:
+    players that play, timelines and grids with their times."""
+    import nbformat
+    from nbclient import NotebookClient
+    from playwright.sync_api import expect
+
+    folder = jupyter["root"] / "saved"
+    folder.mkdir()
+    nb = nbformat.read(QUICKSTART, as_version=4)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("VIDEONB_HOME", str(jupyter["work"] / "videonb-home-saved"))
+        NotebookClient(nb, timeout=300, kernel_name="python3",
+                       resources={"metadata": {"path": str(folder)}}).execute()
+    nbformat.write(nb, folder / "quickstart.ipynb")
+
+    ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = ctx.new_page()
+    try:
+        with screenshot_on_failure(page, shots_dir, "lab-saved-untrusted"):
+            page.goto(f"{jupyter['base']}/lab/tree/saved/quickstart.ipynb?token={TOKEN}&reset")
+            cell = page.locator(".jp-Notebook .jp-CodeCell").filter(has_text="ex = videonb.explore(v)")
+            expect(cell).to_have_count(1, timeout=60_000)
+            out = cell.locator(".jp-OutputArea-output")
+            expect(out.locator(".vnbw-explorer")).to_have_count(0)      # no widget without trust
+            expect(out.locator(".vnb-timeline")).to_have_count(1)       # the static report
+            assert out.locator(".vnb-mark").count() >= 5
+            expect(out.locator(".vnb-grid figure")).to_have_count(12)
+            played = page.evaluate(PLAY_A_LITTLE, wait_for_video(page, out.locator("video")))
+            assert played["src"].startswith("data:video/mp4;base64,") and played["to"] > played["from"]
+            panel = page.locator(".jp-Notebook .jp-CodeCell").filter(has_text="panel = videonb.GeneratePanel(")
+            expect(panel.locator(".jp-OutputArea-output")).to_contain_text(
+                "GeneratePanel (interactive: run the notebook)")
+    finally:
+        ctx.close()
