@@ -8,7 +8,7 @@ and runs all cells, then:
 * the static player plays (``readyState >= 2``, ``currentTime`` advances);
 * the explorer's widget player loads its file through Jupyter's ``/files/`` route, and plays;
 * hovering a cut in the widget timeline shows its thumbnail and label; clicking it seeks the
-  player there, and the kernel sees it: ``ex.timeline.selected`` is that cut and
+  player there even while the kernel is busy (the link is in the browser), and the kernel sees it: ``ex.timeline.selected`` is that cut and
   ``ex.player.current_time`` is its time; clicking a grid frame seeks the player too;
 * a widget player of a file outside the server's root (no ``/files/`` URL, as in VS Code or
   Colab) gets the small clip's bytes from the kernel and plays it from a ``blob:`` URL;
@@ -261,10 +261,18 @@ def test_quickstart_in_jupyter(ui: str, jupyter: dict[str, Any], browser: Any,
             expect(tip).to_be_visible()
             expect(tip).to_contain_text("cut: hard cut")
             expect(tip.locator("img")).to_have_count(1)
+            # Keep the kernel busy for 5 s: the seek happens in the browser, not via Python.
+            page.evaluate("""() => { window.jupyterapp.shell.currentWidget.sessionContext.session
+                .kernel.requestExecute({code: 'import time; time.sleep(5)', store_history: false}); }""")
+            page.wait_for_function(
+                "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status"
+                " === 'busy'", timeout=10_000)
             cut.click()
             page.wait_for_function(
                 "([v, t, tol]) => !v.seeking && Math.abs(v.currentTime - t) <= tol",
                 arg=[video, t, SEEK_TOLERANCE], timeout=10_000)
+            assert page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext"
+                                 ".session.kernel.status") == "busy"   # seeked while Python slept
             expect(explorer.locator(".vnbw-marks .vnbw-selected")).to_have_count(1)
             # Python sees the click and the player's position.  The front end reports the
             # position after the seek completes, so ask until it has arrived (bounded).

@@ -122,10 +122,14 @@ def test_timeline_click_seeks_the_linked_player(cut_clip, home):
     assert len(tl.shots) == len(moments.shots) and all(s["thumb"] for s in tl.shots)
     assert tl.duration == pytest.approx(moments.info.duration)
 
+    # A click seeks in the browser (the view reaches the player's model through player_id);
+    # a front end that cannot do that asks the kernel, which seeks the player.
+    assert tl.player_id == player.model_id
     target = next(m for m in tl.moments if m["kind"] == "cut")
-    from_browser(tl, selected=target)           # the user clicked that marker
-    assert custom_msgs(player)[-1] == {"cmd": "seek", "time": target["start"]}
+    from_browser(tl, selected=target)           # the user clicked that marker ...
     assert tl.selected_moment is moments.moments[target["index"]]
+    browser_sends(tl, {"event": "seek", "time": target["start"]})   # ... with no direct link
+    assert custom_msgs(player)[-1] == {"cmd": "seek", "time": target["start"]}
 
     from_browser(player, current_time=2.25)     # the browser reports playback
     assert tl.playhead == 2.25
@@ -140,7 +144,10 @@ def test_frame_grid_click_seeks(home):
     player = videonb.widgets.Player(sample_path("bikes"))
     grid = videonb.widgets.FrameGrid(frames, player=player)
     assert [it["time"] for it in grid.items] == [round(t, 4) for t in frames.times]
+    assert grid.player_id == player.model_id
     from_browser(grid, selected={"index": 4, "time": grid.items[4]["time"]})
+    assert grid.selected["index"] == 4
+    browser_sends(grid, {"event": "seek", "time": grid.items[4]["time"]})
     assert custom_msgs(player)[-1] == {"cmd": "seek", "time": grid.items[4]["time"]}
     assert "exact timestamps" in grid.heading
 

@@ -143,13 +143,22 @@ function render({ model, el }) {
       model.send({ event: name, time: video.currentTime });
     });
   }
+  const seekTo = (time) => {
+    const t = Math.max(0, Number(time) || 0);
+    // Before metadata has loaded, seeking is remembered and applied once it has.
+    if (video.readyState >= 1) video.currentTime = t;
+    else video.addEventListener("loadedmetadata", () => { video.currentTime = t; }, { once: true });
+  };
+  // A timeline or grid in the same page seeks by setting "_seek" on this model: no kernel round
+  // trip, so it works while the kernel is busy and in saved widget state.
+  model.on("change:_seek", () => {
+    const req = model.get("_seek");
+    if (req && typeof req.time === "number") seekTo(req.time);
+  });
   const onMsg = (msg) => {
     if (!msg || typeof msg !== "object") return;
     if (msg.cmd === "seek") {
-      const t = Math.max(0, msg.time);
-      // Before metadata has loaded, seeking is remembered and applied once it has.
-      if (video.readyState >= 1) video.currentTime = t;
-      else video.addEventListener("loadedmetadata", () => { video.currentTime = t; }, { once: true });
+      seekTo(msg.time);
     } else if (msg.cmd === "play") {
       video.play().catch((e) => { note.textContent = "play() was refused: " + e.message; });
     } else if (msg.cmd === "pause") {
@@ -168,7 +177,22 @@ export default { render };
 """
 
 TIMELINE_ESM = _FMT + r"""
-function render({ model, el }) {
+// The linked player's model (same page), or null: then seeks go through the kernel.
+async function linkedPlayer(model, host) {
+  const id = model.get("player_id");
+  if (!id) return null;
+  try {
+    if (host && host.getModel) return await host.getModel("anywidget:" + id);
+    if (model.widget_manager) return await model.widget_manager.get_model(id);
+  } catch (e) { /* not available in this front end */ }
+  return null;
+}
+const seekPlayer = (model, player, time) => {
+  if (player) player.set("_seek", { time, n: performance.now() });
+  else model.send({ event: "seek", time });
+};
+
+function render({ model, el, host }) {
   const root = document.createElement("div");
   root.className = "vnbw vnbw-timeline";
   root.style.position = "relative";
@@ -186,9 +210,11 @@ function render({ model, el }) {
   el.appendChild(root);
 
   const span = (m) => (m.end - m.start > 0.05 ? fmt(m.start) + "–" + fmt(m.end) : fmt(m.start));
+  let player = null;
   const select = (item) => {
     model.set("selected", item);
     model.save_changes();
+    seekPlayer(model, player, item.start);
     mark();
   };
   const showTip = (ev, item) => {
@@ -296,12 +322,31 @@ function render({ model, el }) {
   model.on("change:selected", mark);
   model.on("change:playhead", movePlayhead);
   draw();
+  linkedPlayer(model, host).then((p) => {
+    player = p;
+    if (p) p.on("change:current_time", () => { model.set("playhead", p.get("current_time")); movePlayhead(); });
+  });
 }
 export default { render };
 """
 
 GRID_ESM = _FMT + r"""
-function render({ model, el }) {
+// The linked player's model (same page), or null: then seeks go through the kernel.
+async function linkedPlayer(model, host) {
+  const id = model.get("player_id");
+  if (!id) return null;
+  try {
+    if (host && host.getModel) return await host.getModel("anywidget:" + id);
+    if (model.widget_manager) return await model.widget_manager.get_model(id);
+  } catch (e) { /* not available in this front end */ }
+  return null;
+}
+const seekPlayer = (model, player, time) => {
+  if (player) player.set("_seek", { time, n: performance.now() });
+  else model.send({ event: "seek", time });
+};
+
+function render({ model, el, host }) {
   const root = document.createElement("div");
   root.className = "vnbw vnbw-gridwrap";
   const head = document.createElement("div");
@@ -333,15 +378,18 @@ function render({ model, el }) {
       f.addEventListener("click", () => {
         model.set("selected", { index: i, time: it.time });
         model.save_changes();
+        seekPlayer(model, player, it.time);
         mark();
       });
       grid.appendChild(f);
     });
     mark();
   };
+  let player = null;
   for (const k of ["items", "columns", "heading"]) model.on("change:" + k, draw);
   model.on("change:selected", mark);
   draw();
+  linkedPlayer(model, host).then((p) => { player = p; });
 }
 export default { render };
 """

@@ -110,6 +110,8 @@ class Player(_StaticFallback, anywidget.AnyWidget):
     loaded_from = T.Unicode("", help="'files', 'bytes' or 'url': how the browser got the video.").tag(
         sync=True)
     _data = T.Bytes(b"").tag(sync=True)
+    _seek = T.Dict({}, help="Set by linked views in the browser to seek without the kernel.").tag(
+        sync=True)
 
     def __init__(self, video: Any, *, width: int | None = None, muted: bool = False,
                  loop: bool = False, src: str = "", **kwargs: Any) -> None:
@@ -211,6 +213,8 @@ class Timeline(_StaticFallback, anywidget.AnyWidget):
     colors = T.Dict().tag(sync=True)
     playhead = T.Float(0.0).tag(sync=True)
     selected = T.Dict({}, help="The clicked moment or shot ({} when none).").tag(sync=True)
+    player_id = T.Unicode("", help="model_id of the linked Player (seeks happen in the browser).").tag(
+        sync=True)
 
     def __init__(self, source: Any, *, player: Player | None = None, **kwargs: Any) -> None:
         from ..display.html import KIND_COLORS, KIND_NAMES
@@ -248,11 +252,17 @@ class Timeline(_StaticFallback, anywidget.AnyWidget):
     def select(self, index: int) -> None:
         """Select moment ``index`` from Python (seeks the linked player like a click)."""
         self.selected = dict(self.moments[index])
+        if self.player is not None:
+            self.player.seek(self.selected["start"])
 
     def link(self, player: Player) -> None:
-        """Seek ``player`` on selection; move the playhead as it plays."""
-        self.player = player
-        self.observe(lambda ch: ch["new"] and player.seek(ch["new"]["start"]), names="selected")
+        """Clicks seek ``player`` and the playhead follows it.
+
+        Both happen in the browser (no kernel round trip: they work while the kernel is busy
+        and in saved widget state); a front end that cannot reach the player's model asks the
+        kernel instead.
+        """
+        _link_views(self, player)
         T.dlink((player, "current_time"), (self, "playhead"))
 
     def _build_static(self) -> str:
@@ -262,6 +272,18 @@ class Timeline(_StaticFallback, anywidget.AnyWidget):
 
     def __repr__(self) -> str:
         return f"<videonb.widgets.Timeline {len(self.moments)} moments, {len(self.shots)} shots>"
+
+
+def _link_views(view: Any, player: Player) -> None:
+    """Point a timeline or grid at ``player``; serve seek requests that come through the kernel."""
+    view.player = player
+    view.player_id = player.model_id
+
+    def on_msg(_widget: Any, content: Any, _buffers: Any) -> None:
+        if isinstance(content, dict) and content.get("event") == "seek":
+            player.seek(float(content["time"]))
+
+    view.on_msg(on_msg)
 
 
 def _moments_of(source: Any) -> tuple[list[Any], list[Any], float, Any]:
@@ -294,6 +316,8 @@ class FrameGrid(_StaticFallback, anywidget.AnyWidget):
     heading = T.Unicode("").tag(sync=True)
     selected = T.Dict(None, allow_none=True, help="{'index', 'time'} of the clicked frame.").tag(
         sync=True)
+    player_id = T.Unicode("", help="model_id of the linked Player (seeks happen in the browser).").tag(
+        sync=True)
 
     def __init__(self, frames: Any, *, player: Player | None = None, columns: int | None = None,
                  thumb_side: int | None = None, **kwargs: Any) -> None:
@@ -316,8 +340,8 @@ class FrameGrid(_StaticFallback, anywidget.AnyWidget):
             self.link(player)
 
     def link(self, player: Player) -> None:
-        self.player = player
-        self.observe(lambda ch: ch["new"] and player.seek(ch["new"]["time"]), names="selected")
+        """Clicks seek ``player`` (in the browser; see :meth:`Timeline.link`)."""
+        _link_views(self, player)
 
     def _build_static(self) -> str:
         from ..display.html import frame_grid_html
