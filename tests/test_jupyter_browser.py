@@ -261,18 +261,19 @@ def test_quickstart_in_jupyter(ui: str, jupyter: dict[str, Any], browser: Any,
             expect(tip).to_be_visible()
             expect(tip).to_contain_text("cut: hard cut")
             expect(tip.locator("img")).to_have_count(1)
-            # Keep the kernel busy for 5 s: the seek happens in the browser, not via Python.
-            page.evaluate("""() => { window.jupyterapp.shell.currentWidget.sessionContext.session
-                .kernel.requestExecute({code: 'import time; time.sleep(5)', store_history: false}); }""")
-            page.wait_for_function(
-                "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status"
-                " === 'busy'", timeout=10_000)
+            # Keep Python busy: the seek happens in the browser, not through the kernel.
+            page.evaluate("""() => {
+                const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+                window.vnbSleeping = false; window.vnbSlept = false;
+                const f = k.requestExecute({code: 'import time; time.sleep(8)', store_history: false});
+                f.onIOPub = (m) => { if (m.header.msg_type === 'execute_input') window.vnbSleeping = true; };
+                f.done.then(() => { window.vnbSlept = true; }); }""")
+            page.wait_for_function("() => window.vnbSleeping", timeout=10_000)
             cut.click()
             page.wait_for_function(
                 "([v, t, tol]) => !v.seeking && Math.abs(v.currentTime - t) <= tol",
                 arg=[video, t, SEEK_TOLERANCE], timeout=10_000)
-            assert page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext"
-                                 ".session.kernel.status") == "busy"   # seeked while Python slept
+            assert page.evaluate("() => window.vnbSlept") is False   # seeked while Python slept
             expect(explorer.locator(".vnbw-marks .vnbw-selected")).to_have_count(1)
             # Python sees the click and the player's position.  The front end reports the
             # position after the seek completes, so ask until it has arrived (bounded).

@@ -14,7 +14,7 @@ import pytest
 
 import videonb
 from videonb.testing.clips import sample_path
-from videonb.testing.emulators import RunwayEmulator
+from videonb.testing.emulators import RunwayEmulator, loopback_only
 
 KEY = "placeholder-not-a-key-widgets"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -25,6 +25,13 @@ class RecordingComm(comm.base_comm.BaseComm):
 
     def publish_msg(self, msg_type, data=None, metadata=None, buffers=None, **keys):
         RecordingComm.sent.append((self.comm_id, msg_type, data, buffers))
+
+
+@pytest.fixture(autouse=True)
+def no_network():
+    """Nothing in these tests may reach a host other than 127.0.0.1."""
+    with loopback_only() as connections:
+        yield connections
 
 
 @pytest.fixture(autouse=True)
@@ -227,13 +234,14 @@ def test_generate_panel_runs_on_local_with_progress_and_player(home, capsys):
     panel.generate_button.click()
     wait_for(panel.result_box, "children", lambda c: len(c) == 1)
     assert 'data-status="starting"' in seen[0]
-    assert any('data-status="running"' in s or 'data-status="downloading"' in s
-               or "vnb-job" in s for s in seen)
+    assert any('data-status="running"' in s and "local/local-v1: running" in s and "job vnb_" in s
+               for s in seen), seen
     assert 'data-status="succeeded"' in panel.progress.value
     assert isinstance(panel.result_box.children[0], videonb.widgets.Player)
     assert panel.result.provenance["provider"] == "local"
     assert not panel.generate_button.disabled and panel.cancel_button.disabled
-    assert capsys.readouterr().out == ""            # nothing printed from the loop thread
+    out, err = capsys.readouterr()
+    assert out == "" and "Traceback" not in err     # nothing printed from the loop thread
     html = panel._repr_mimebundle_()["text/html"]
     assert "<video" in html                          # the static output carries the result
 
@@ -306,9 +314,9 @@ def test_compare_panel_side_by_side(home, monkeypatch):
         assert isinstance(panel.results["runway/veo3.1_fast"], videonb.errors.InvalidOptionError)
         assert "allowed: 4, 6, 8 s" in panel.grid.children[1].children[1].value
         assert isinstance(panel.results["runway/gen4.5"], videonb.Video)
+        assert isinstance(panel.results["local/local-v1"], videonb.Video)
     with pytest.raises(videonb.errors.InvalidOptionError, match="Choose from: local/local-v1"):
         videonb.ComparePanel("x", targets=["runway/no-such-model"])
-        assert isinstance(panel.results["local/local-v1"], videonb.Video)
 
 
 # --- magics ----------------------------------------------------------------------------------------
@@ -362,3 +370,43 @@ def test_interrupting_a_blocking_generate_cancels_the_job(home, monkeypatch):
                              seconds=5, poll_interval=0.02)
         assert len(emu.requests.filter(method="DELETE")) == 1
     assert videonb.jobs()[0].status == "cancelled"
+
+
+def test_cancel_before_the_job_is_submitted_leaves_nothing_to_resume(home, monkeypatch):
+    """Cancel pressed at once: whatever point the job reached, nothing stays 'created' for
+    resume() to submit (and bill) later."""
+    monkeypatch.setenv("RUNWAYML_API_SECRET", KEY)
+    with RunwayEmulator(expected_key=KEY, job_seconds=60) as emu:
+        opts = {"runway": {"base_url": emu.base_url, "poll_interval": 0.02}}
+        panel = videonb.GeneratePanel("a kite", provider="runway", provider_options=opts)
+        for i in range(5):
+            panel.prompt.value = f"a kite, take {i}"
+            panel.generate()
+            panel.cancel()
+            wait_for(panel.progress, "value", lambda v: 'data-status="failed"' in v
+                     or 'data-status="cancelled"' in v)
+            assert isinstance(panel.error, videonb.errors.JobCancelledError)
+        states = {rec.status for rec in videonb.jobs()}
+        assert states <= {"cancelled"}, states
+        before = len(emu.requests.filter(method="POST"))
+        assert videonb.resume(base_url=emu.base_url) == []
+        assert len(emu.requests.filter(method="POST")) == before
+
+
+def test_cancel_during_the_submit_cancels_the_task_the_provider_created(home, monkeypatch):
+    """A cancel while the POST is in flight must not lose the provider's task (it is billed):
+    the submit completes, the task id is recorded, and the task is cancelled there."""
+    monkeypatch.setenv("RUNWAYML_API_SECRET", KEY)
+    with RunwayEmulator(expected_key=KEY, job_seconds=60) as emu:
+        emu.inject("slow", seconds=1.0, match="POST /v1/text_to_video")
+        opts = {"runway": {"base_url": emu.base_url, "poll_interval": 0.02}}
+        panel = videonb.GeneratePanel("a slow submit", provider="runway", provider_options=opts)
+        panel.generate()
+        wait_for(panel.progress, "value", lambda v: 'data-status="submitting"' in v)
+        panel.cancel_button.click()
+        wait_for(panel.progress, "value", lambda v: 'data-status="failed"' in v)
+        assert isinstance(panel.error, videonb.errors.JobCancelledError)
+        rec = videonb.jobs()[0]
+        assert rec.status == "cancelled" and rec.remote_id
+        deletes = emu.requests.filter(method="DELETE")
+        assert len(deletes) == 1 and deletes[0].path.endswith(rec.remote_id)

@@ -54,10 +54,13 @@ function candidates(model) {
   if (!cfg) return out;
   const base = (cfg.baseUrl || "/").replace(/\/?$/, "/");
   const enc = (p) => p.split("/").map(encodeURIComponent).join("/");
-  const abs = model.get("path"), rel = model.get("rel_path");
-  if (cfg.serverRoot && abs) {
+  const rel = model.get("rel_path");
+  if (cfg.serverRoot) {
+    // The server shows its root as "~/..." when it lies under the home folder.
     const root = cfg.serverRoot.replace(/\/+$/, "");
-    if (abs.startsWith(root + "/")) out.push(["files", base + "files/" + enc(abs.slice(root.length + 1))]);
+    for (const abs of [model.get("path"), model.get("home_path")]) {
+      if (abs && abs.startsWith(root + "/")) out.push(["files", base + "files/" + enc(abs.slice(root.length + 1))]);
+    }
   }
   if (rel) {
     const m = decodeURIComponent(window.location.pathname)
@@ -94,10 +97,11 @@ function render({ model, el }) {
   apply();
 
   const cands = candidates(model);
-  let i = 0, blobUrl = null, asked = false;
+  let i = 0, blobUrl = null, asked = false, bytesTried = false;
   const useBytes = () => {
     const d = model.get("_data");
     if (!d || !d.byteLength) return false;
+    bytesTried = true;
     if (blobUrl) URL.revokeObjectURL(blobUrl);
     blobUrl = URL.createObjectURL(new Blob([d], { type: model.get("mime") }));
     video.dataset.source = "bytes";
@@ -109,11 +113,11 @@ function render({ model, el }) {
       const [kind, url] = cands[i++];
       video.dataset.source = kind;
       video.src = url;
+    } else if (bytesTried) {
+      note.textContent = "The browser cannot play this video (" + (video.error && video.error.message || "error") + ").";
     } else if (!useBytes() && !asked) {
       asked = true;  // the kernel answers with a small clip or a browser preview, never a big file
       model.send({ event: "need_bytes" });
-    } else if (video.dataset.source === "bytes") {
-      note.textContent = "The browser cannot play this video (" + (video.error && video.error.message || "error") + ").";
     }
   };
   video.addEventListener("error", () => { if (video.getAttribute("src")) next(); });
@@ -163,6 +167,8 @@ function render({ model, el }) {
       video.play().catch((e) => { note.textContent = "play() was refused: " + e.message; });
     } else if (msg.cmd === "pause") {
       video.pause();
+    } else if (msg.cmd === "error") {
+      note.textContent = msg.message;
     }
   };
   model.on("msg:custom", onMsg);
@@ -322,10 +328,12 @@ function render({ model, el, host }) {
   model.on("change:selected", mark);
   model.on("change:playhead", movePlayhead);
   draw();
+  const follow = () => { model.set("playhead", player.get("current_time")); movePlayhead(); };
   linkedPlayer(model, host).then((p) => {
     player = p;
-    if (p) p.on("change:current_time", () => { model.set("playhead", p.get("current_time")); movePlayhead(); });
+    if (p) p.on("change:current_time", follow);
   });
+  return () => { if (player) player.off("change:current_time", follow); };
 }
 export default { render };
 """

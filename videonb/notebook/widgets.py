@@ -96,6 +96,8 @@ class Player(_StaticFallback, anywidget.AnyWidget):
     _css = _js.CSS
 
     path = T.Unicode("", help="Absolute path of the file on the kernel's machine.").tag(sync=True)
+    home_path = T.Unicode("", help="The same path as '~/…' when it is under the home folder.").tag(
+        sync=True)
     rel_path = T.Unicode("", help="Path relative to the kernel's folder ('' if outside).").tag(sync=True)
     src = T.Unicode("", help="An explicit URL to load first (optional).").tag(sync=True)
     mime = T.Unicode("video/mp4").tag(sync=True)
@@ -136,7 +138,11 @@ class Player(_StaticFallback, anywidget.AnyWidget):
         if prov:
             caption += " · " + provenance_line(prov)
         self._events: list[Callable[[dict[str, Any]], Any]] = []
-        super().__init__(path=path.as_posix(), rel_path=rel, src=src,
+        try:
+            home = "~/" + path.relative_to(Path.home().resolve()).as_posix()
+        except (ValueError, RuntimeError):
+            home = ""
+        super().__init__(path=path.as_posix(), home_path=home, rel_path=rel, src=src,
                          mime="video/webm" if path.suffix.lower() == ".webm" else "video/mp4",
                          poster=poster, caption=caption, width=int(width or min(640, info.width)),
                          muted=muted, loop=loop, **kwargs)
@@ -174,9 +180,15 @@ class Player(_StaticFallback, anywidget.AnyWidget):
         from ..media.encode import browser_preview
         from ..settings import config
 
-        prev = browser_preview(self.video, max_bytes=config.embed_max_bytes)
+        try:
+            prev = browser_preview(self.video, max_bytes=config.embed_max_bytes)
+            data = prev.read_bytes()
+        except Exception as exc:  # noqa: BLE001 - tell the browser instead of leaving it waiting
+            self.send({"cmd": "error", "message": f"videonb could not prepare this video for the "
+                                                  f"browser: {_plain_error(exc)}"})
+            return
         self.mime = prev.mime
-        self._data = prev.read_bytes()
+        self._data = data
 
     def _build_static(self) -> str:
         from ..display.html import player_html
@@ -395,6 +407,17 @@ def _esc(text: Any) -> str:
     return esc(str(text))
 
 
+def _plain_error(exc: BaseException) -> str:
+    """``Type: message`` with any known key redacted (for text shown in the page)."""
+    from .._redact import redact
+
+    return redact(f"{type(exc).__name__}: {exc}")
+
+
+def _error_html(exc: BaseException, tag: str = "div") -> str:
+    return f'<{tag} class="vnb-note" data-status="failed">{_esc(_plain_error(exc))}</{tag}>'
+
+
 # --------------------------------------------------------------------------------------
 # Job progress (for --no-wait jobs and the panels)
 # --------------------------------------------------------------------------------------
@@ -489,6 +512,7 @@ class _Runner:
     def __init__(self) -> None:
         self.future: Any = None
         self.job_id: str | None = None
+        self.finished = False
 
     def start(self, prepared: Any, *, refresh: bool, on_update: Callable[[Any], None],
               on_done: Callable[[Any, BaseException | None], None]) -> None:
@@ -497,25 +521,43 @@ class _Runner:
 
         prov, req = prepared
         self.job_id = None
+        self.finished = False
 
         def update(rec: Any) -> None:
             self.job_id = rec.id
             on_update(rec)
 
-        coro = _generate_async(req.operation, req.prompt, prov.name, req.model, prepared=prepared,
-                               refresh=refresh, on_update=update)
-        fut = runtime.submit(coro)
+        self._task: Any = None
+        self._cancel_requested = False
+
+        async def main() -> Any:
+            import asyncio
+
+            self._task = asyncio.current_task()
+            if self._cancel_requested:
+                raise asyncio.CancelledError
+            return await _generate_async(req.operation, req.prompt, prov.name, req.model,
+                                         prepared=prepared, refresh=refresh, on_update=update)
+
+        fut = runtime.submit(main())
         self.future = fut
 
         def done(f: Any) -> None:
-            if f.cancelled():
-                from ..errors import JobCancelledError
+            self.finished = True
+            try:
+                if f.cancelled():
+                    from ..errors import JobCancelledError
 
-                on_done(None, JobCancelledError("Cancelled."))
-            elif f.exception() is not None:
-                on_done(None, f.exception())
-            else:
-                on_done(f.result(), None)
+                    on_done(None, JobCancelledError("Cancelled."))
+                elif f.exception() is not None:
+                    on_done(None, f.exception())
+                else:
+                    on_done(f.result(), None)
+            except Exception as exc:  # noqa: BLE001 - showing the result failed: show that
+                try:
+                    on_done(None, exc)
+                except Exception:  # noqa: BLE001 - nothing left to show it with
+                    pass
 
         fut.add_done_callback(done)
 
@@ -524,16 +566,21 @@ class _Runner:
         from ..providers import runtime
         from ..providers.api import cancel_async
 
-        if self.future is None or self.future.done():
+        if self.future is None or self.finished:
             return
-        if self.job_id is None:
-            self.future.cancel()
-        else:
+        if self.job_id is not None:
             runtime.submit(cancel_async(self.job_id))
+            return
+        # Not handed to the job runner yet: cancel the coroutine on the loop itself, so the
+        # panel hears "cancelled" only once the ledger says so too.
+        self._cancel_requested = True
+        task = self._task
+        if task is not None:
+            runtime.loop().call_soon_threadsafe(task.cancel)
 
     @property
     def running(self) -> bool:
-        return self.future is not None and not self.future.done()
+        return self.future is not None and not self.finished
 
 
 def _prepare(prompt: str, provider: str, model: str | None, *, seconds: float | None,
@@ -745,8 +792,7 @@ class GeneratePanel(_StaticFallback, W.VBox):
         self.generate_button.disabled = False
         if exc is not None:
             self.error = exc
-            self.progress.value = (f'<div class="vnb-note" data-status="failed">{_esc(type(exc).__name__)}: '
-                                   f"{_esc(exc)}</div>")
+            self.progress.value = _error_html(exc)
             return
         from ..display.html import provenance_line
 
@@ -837,22 +883,43 @@ class AnalyzePanel(_StaticFallback, W.VBox):
         if not path:
             self.status.value = '<span class="vnb-note">Choose a video (a path, or Upload).</span>'
             return
+        from ..media.video import as_video
+        from ..providers.registry import get_provider
+
         opts = dict(self.provider_options.get(self.provider.value, {}))
+        try:
+            # Here, in the cell's thread: a missing key is reported (never prompted for from the
+            # loop thread) and a URL is downloaded with its progress shown where it belongs.
+            problem = _key_problem(get_provider(self.provider.value, **opts))
+            if problem:
+                raise VideonbError(problem)
+            video = as_video(path)
+        except VideonbError as exc:
+            self.error = exc
+            self.status.value = _error_html(exc, "span")
+            return
         self.analyze_button.disabled = True
         self.status.value = f'<span class="vnb-caption">analysing {esc(path)} with {esc(self.provider.value)}…</span>'
         started = time.time()
-        fut = runtime.submit(analyze_async(path, provider=self.provider.value,
+        fut = runtime.submit(analyze_async(video, provider=self.provider.value,
                                            question=self.question.value.strip() or None,
                                            frames=self.frames.value, **opts))
         self._future = fut
 
         def done(f: Any) -> None:  # loop thread: traits only
-            self.analyze_button.disabled = False
+            try:
+                show(f)
+            except Exception as exc:  # noqa: BLE001 - a failure to show is shown, not lost
+                self.error = exc
+                self.status.value = _error_html(exc, "span")
+            finally:
+                self.analyze_button.disabled = False
+
+        def show(f: Any) -> None:
             exc = f.exception() if not f.cancelled() else None
             if f.cancelled() or exc is not None:
                 self.error = exc
-                self.status.value = (f'<span class="vnb-note">{esc(type(exc).__name__)}: '
-                                     f"{esc(str(exc))}</span>" if exc else "cancelled")
+                self.status.value = _error_html(exc, "span") if exc else "cancelled"
                 return
             a = f.result()
             self.analysis = a
@@ -934,7 +1001,7 @@ class ComparePanel(_StaticFallback, W.VBox):
         """Validate every target, show the total estimate, then start all jobs concurrently."""
         from ..display.html import esc
 
-        if any(r.running for r in self._runners.values()):
+        if any(r.running for r in list(self._runners.values())):
             return
         prompt = self.prompt.value.replace("\r", "").strip()
         secs_text = self.seconds.value.strip()
@@ -976,6 +1043,9 @@ class ComparePanel(_StaticFallback, W.VBox):
             return
         self.cancel_button.disabled = False
         self.run_button.disabled = True
+        # Every runner exists before any starts: a fast (cached) one finishing first must not
+        # re-enable Run while the others have yet to begin.
+        self._runners = {target: _Runner() for target in prepared}
         for target, p in prepared.items():
             self._start(target, p)
 
@@ -985,35 +1055,35 @@ class ComparePanel(_StaticFallback, W.VBox):
         status, box = self._cells[target]
         started = time.time()
         est_text = _estimate_text(*prepared)
-        runner = _Runner()
-        self._runners[target] = runner
+        runner = self._runners[target]
 
         def on_update(rec: Any) -> None:
             status.value = _job_html(rec, started)
 
         def on_done(video: Any, exc: BaseException | None) -> None:
             took = time.time() - started
-            if exc is not None:
-                self.results[target] = exc
-                status.value = (f'<span class="vnb-note" data-status="failed">{esc(type(exc).__name__)}: '
-                                f"{esc(str(exc))}</span>")
-            else:
-                self.results[target] = video
-                prov = getattr(video, "provenance", None) or {}
-                cost = prov.get("cost_usd")
-                money = "cached, not billed again" if prov.get("cached") else (
-                    f"${cost:.2f}" if cost else est_text)
-                status.value = (f'<span class="vnb-caption" data-status="succeeded">{took:.1f} s · '
-                                f"{esc(money)}</span>")
-                box.children = [Player(video, width=320)]
-            if not any(r.running for r in self._runners.values()):
-                self.run_button.disabled = False
-                self.cancel_button.disabled = True
+            try:
+                if exc is not None:
+                    self.results[target] = exc
+                    status.value = _error_html(exc, "span")
+                else:
+                    self.results[target] = video
+                    prov = getattr(video, "provenance", None) or {}
+                    cost = prov.get("cost_usd")
+                    money = "cached, not billed again" if prov.get("cached") else (
+                        f"${cost:.2f}" if cost else est_text)
+                    status.value = (f'<span class="vnb-caption" data-status="succeeded">{took:.1f} s'
+                                    f" · {esc(money)}</span>")
+                    box.children = [Player(video, width=320)]
+            finally:
+                if not any(r.running for r in list(self._runners.values())):
+                    self.run_button.disabled = False
+                    self.cancel_button.disabled = True
 
         runner.start(prepared, refresh=False, on_update=on_update, on_done=on_done)
 
     def cancel(self) -> None:
-        for r in self._runners.values():
+        for r in list(self._runners.values()):
             r.cancel()
 
     def _build_static(self) -> str:

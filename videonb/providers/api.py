@@ -137,7 +137,16 @@ async def _generate_async(operation: str, prompt: str, provider: str | None, mod
     job._task = task
     if not wait:
         return job
-    return await task
+    try:
+        return await task
+    except asyncio.CancelledError:
+        # Cancelled before the runner took the job: it was never sent, so it must not stay
+        # "created" (resume() would submit it later, and bill it).
+        rec = job.ledger.get(job.id)
+        if rec is not None and rec.status == "created":
+            job.ledger.update(job.id, status="cancelled", error_code="cancelled",
+                              error_message="cancelled before it was submitted")
+        raise
 
 
 def _sync(coro_fn: Any, *args: Any, progress: bool = True, **kwargs: Any) -> Any:

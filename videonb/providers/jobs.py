@@ -40,6 +40,11 @@ __all__ = ["Job", "run_job", "Backoff", "active"]
 _ACTIVE: dict[str, tuple["asyncio.Task[Any]", Provider]] = {}
 
 
+#: jobs cancelled while their submit was in flight: the runner cancels them at the provider as
+#: soon as the submit returns (cancelling the submit itself would lose a job the provider has).
+_CANCEL_AFTER_SUBMIT: set[str] = set()
+
+
 def active(job_id: str) -> tuple["asyncio.Task[Any]", Provider] | None:
     """The task and provider instance driving ``job_id`` in this process, if any."""
     return _ACTIVE.get(job_id)
@@ -113,9 +118,20 @@ class Job:
         rec = self.record
         if rec.terminal:
             return
+        task = getattr(self, "_task", None)
+        if rec.status == "submitting" and task is not None and not task.done():
+            try:
+                same_loop = task.get_loop() is asyncio.get_running_loop()
+            except RuntimeError:
+                same_loop = False
+            if same_loop:
+                # The provider may be accepting (and billing) it right now: let the submit
+                # return, so the task id is recorded and the job is cancelled there too.
+                _CANCEL_AFTER_SUBMIT.add(self.id)
+                await asyncio.wait([task])
+                return
         if self._future is not None:
             self._future.cancel()
-        task = getattr(self, "_task", None)
         if task is not None and not task.done():
             loop = task.get_loop()
             try:
@@ -197,6 +213,20 @@ def _raise_failure(rec: JobRecord) -> None:
     raise JobFailedError(msg, provider=rec.provider, detail_code=rec.error_code)
 
 
+async def _cancel_if_requested(provider: Provider, rec: JobRecord, ledger: Ledger) -> None:
+    """A cancel that arrived during the submit: cancel at the provider now that the id is known."""
+    if rec.id not in _CANCEL_AFTER_SUBMIT:
+        return
+    _CANCEL_AFTER_SUBMIT.discard(rec.id)
+    rec = ledger.update(rec.id, status="cancelled", error_code="cancelled",
+                        error_message="cancelled by the user (during the submit)")
+    try:
+        await provider.cancel(rec.remote_id or "")
+    except ProviderError:
+        pass  # already finished or gone: the ledger says cancelled either way
+    _raise_failure(rec)
+
+
 async def run_job(provider: Provider, request: Request, rec: JobRecord, ledger: Ledger, *,
                   timeout: float | None = None,
                   on_update: Callable[[JobRecord], Any] | None = None) -> Any:
@@ -270,6 +300,7 @@ async def _drive(provider: Provider, request: Request, rec: JobRecord, ledger: L
                    error_message="cancelled while submitting; the provider may have the job")
             raise
         rec = update(status="submitted", remote_id=remote_id, submitted_at=time.time())
+        await _cancel_if_requested(provider, rec, ledger)
 
     assert rec.remote_id is not None
     backoff = Backoff(minimum=float(provider.options.get("poll_interval", getattr(provider, "min_poll", 5.0))),
@@ -308,6 +339,7 @@ async def _drive(provider: Provider, request: Request, rec: JobRecord, ledger: L
                 update(status="failed", error_code=exc.detail_code or exc.code, error_message=str(exc))
                 raise
             rec = update(status="submitted", remote_id=remote_id, submitted_at=time.time())
+            await _cancel_if_requested(provider, rec, ledger)
             backoff.reset()
             continue
         if res.status in ("failed", "cancelled"):
