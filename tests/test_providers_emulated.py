@@ -409,3 +409,44 @@ def test_a_result_from_one_server_never_answers_for_another(runway, home):
         assert len(other.requests.filter(method="POST")) == 1
     again = _gen(runway, "a kite over a harbour")
     assert again.provenance["cached"] is True and again.path == a.path
+
+
+def test_resume_and_cancel_find_the_jobs_server_after_a_restart(home, monkeypatch):
+    """The ledger records where each job went: after a kernel restart, cancel() and resume()
+    talk to that server without being told again (a gateway's job never goes to the default
+    host)."""
+    import asyncio
+
+    from videonb.providers import ledger as ledger_mod
+    from videonb.testing.emulators import loopback_only
+
+    monkeypatch.setenv("RUNWAYML_API_SECRET", KEY)
+    with RunwayEmulator(expected_key=KEY, job_seconds=1.0) as emu, loopback_only() as conns:
+        async def start():
+            placed: set[str] = set()
+            both = asyncio.Event()
+
+            def note(rec):
+                if rec.remote_id:
+                    placed.add(rec.id)
+                    if len(placed) == 2:
+                        both.set()
+
+            jobs = [await videonb.generate_async(p, provider="runway", base_url=emu.base_url,
+                                                 seconds=5, poll_interval=0.02, wait=False,
+                                                 on_update=note)
+                    for p in ("a kite to cancel", "a kite to resume")]
+            await asyncio.wait_for(both.wait(), 20)
+            for j in jobs:
+                j._future.cancel()  # the kernel dies: in-memory polling stops
+            return jobs
+
+        to_cancel, to_resume = asyncio.run(start())
+        ledger_mod._LEDGER = None  # a fresh process re-opens the ledger from disk
+        assert videonb.cancel(to_cancel.id).status == "cancelled"
+        deletes = emu.requests.filter(method="DELETE")
+        assert len(deletes) == 1 and deletes[0].path.endswith(to_cancel.record.remote_id)
+        (video,) = videonb.resume(to_resume.id, poll_interval=0.02)
+        assert isinstance(video, videonb.Video)
+        assert video.provenance["remote_id"] == to_resume.record.remote_id
+        assert {port for _, port in conns} == {emu.port_number}

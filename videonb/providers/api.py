@@ -55,7 +55,7 @@ def _prepare(operation: str, prompt: str, provider: str | None, model: str | Non
     prov = get_provider(name, api_key=api_key, base_url=base_url, **provider_options)
     req = Request(operation=operation, provider=name, model=model or prov.default_model,
                   prompt=prompt or "", seconds=seconds, ratio=ratio, seed=seed, style=style,
-                  options=dict(options))
+                  options=dict(options), endpoint=prov.endpoint)
     for kind, value in inputs.items():
         if value is not None:
             h, p = _input(value, "image" if kind in ("image", "mask") else "video")
@@ -429,9 +429,18 @@ def jobs(*, limit: int = 50, status: str | None = None) -> Any:
     return _Table(rows, cols, f"videonb jobs ({ledger().path})")
 
 
+def _options_for(req: Request, provider_options: dict[str, Any]) -> dict[str, Any]:
+    """Provider options for a recorded job: the server it went to, unless base_url= says else."""
+    opts = dict(provider_options)
+    if req.endpoint and "base_url" not in opts:
+        opts["base_url"] = req.endpoint
+    return opts
+
+
 async def resume_async(job_id: str | None = None, *, timeout: float | None = None,
                        **provider_options: Any) -> list[Any]:
-    """Continue every unfinished job (or one), e.g. after a kernel restart."""
+    """Continue every unfinished job (or one), e.g. after a kernel restart.  Each job goes back
+    to the server it was sent to (``base_url=`` overrides that for all of them)."""
     import asyncio
 
     led = ledger()
@@ -440,7 +449,10 @@ async def resume_async(job_id: str | None = None, *, timeout: float | None = Non
 
     async def one(rec: Any) -> Any:
         req = Request.from_json(rec.request)
-        prov = get_provider(rec.provider, **provider_options)
+        try:
+            prov = get_provider(rec.provider, **_options_for(req, provider_options))
+        except Exception as exc:  # noqa: BLE001 - report per job, keep going
+            return exc
         try:
             return await run_job(prov, req, rec, led, timeout=timeout)
         except Exception as exc:  # noqa: BLE001 - report per job, keep going
@@ -471,8 +483,10 @@ async def cancel_async(job_id: str, **provider_options: Any) -> Any:
                                  f"lists them.")
     if not rec.terminal:
         running = active(job_id)
-        prov = running[1] if running else get_provider(rec.provider, **provider_options)
-        job = Job(rec, prov, Request.from_json(rec.request), led)
+        req = Request.from_json(rec.request)
+        prov = running[1] if running else get_provider(
+            rec.provider, **_options_for(req, provider_options))
+        job = Job(rec, prov, req, led)
         if running:
             job._task = running[0]
         await job.cancel_async()

@@ -79,6 +79,9 @@ class Request:
     inputs: dict[str, str] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
     input_paths: dict[str, str] = field(default_factory=dict)
+    #: The server the job was sent to (not part of the cache key's request fields: the key takes
+    #: it separately); resume() and cancel() use it for a job started in an earlier session.
+    endpoint: str | None = None
 
     def cache_key(self, endpoint: str | None = None) -> str:
         """Hash of everything that determines the output (provider, model, params, input hashes,
