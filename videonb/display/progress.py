@@ -14,7 +14,7 @@ from typing import Any
 
 from .html import STYLE, esc
 
-__all__ = ["ProgressDisplay", "job_html"]
+__all__ = ["ProgressDisplay", "job_html", "estimate_text"]
 
 
 def _in_notebook() -> bool:
@@ -49,6 +49,15 @@ def job_html(rec: Any, started: float | None = None, hint: str = "") -> str:
             f'<div class="vnb-caption">{esc(job_line(rec, started))}</div>{bar}{err}{tip}</div>')
 
 
+def estimate_text(spec: Any, seconds: float | None) -> str | None:
+    """``estimated $0.60 (5 s × $0.120/s)``, or None when the model has no price on record."""
+    est = spec.estimate(seconds)
+    if not est:
+        return None
+    s = seconds if seconds is not None else (spec.default_duration or 0)
+    return f"estimated ${est:.2f} ({s:g} s × ${spec.price_per_second:.3f}/s)"
+
+
 class ProgressDisplay:
     """A live status line/bar for one job, updated by the foreground thread."""
 
@@ -60,12 +69,10 @@ class ProgressDisplay:
 
     def estimate(self, provider: Any, req: Any) -> None:
         """Show what is about to be spent, before the submit."""
-        spec = provider.model(req.model)
-        est = spec.estimate(req.seconds)
-        if not est:
+        text = estimate_text(provider.model(req.model), req.seconds)
+        if text is None:
             return
-        line = (f"{provider.name}/{req.model}: estimated ${est:.2f} "
-                f"({req.seconds:g} s × ${spec.price_per_second:.3f}/s) — submitting")
+        line = f"{provider.name}/{req.model}: {text} — submitting"
         if self.notebook:
             from IPython.display import HTML, display
 

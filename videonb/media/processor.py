@@ -160,22 +160,15 @@ class VideoProcessor:
     # --- internals -----------------------------------------------------------------------
     def _check_interface(self) -> None:
         """Fail before decoding anything when ``process`` is missing or takes the wrong arguments."""
-        import inspect
-
         if type(self).process is VideoProcessor.process:
             raise InvalidOptionError(
                 f"{self.label} does not define process(self, frame, t). Add that method to your "
                 f"class; it must return the new frame (RGB uint8, shape (height, width, 3)).")
-        try:
-            sig = inspect.signature(self.process)
-        except (TypeError, ValueError):  # builtins and some C callables have no signature
-            return
-        try:
-            sig.bind(None, 0.0)
-        except TypeError:
+        sig = _wrong_signature(self.process)
+        if sig is not None:
             raise InvalidOptionError(
                 f"{self.label}.process{sig} cannot be called as process(frame, t): it must take "
-                f"the frame and its time in seconds: `def process(self, frame, t):`.") from None
+                f"the frame and its time in seconds: `def process(self, frame, t):`.")
 
     def _frames(self, source: Any, info: "VideoInfo", *, max_side: int | None, out_fps: Fraction,
                 retime: bool, stats: dict[str, Any]) -> Iterator["np.ndarray"]:
@@ -258,21 +251,14 @@ class _FunctionProcessor(VideoProcessor):
         return self.fn(frame, t)
 
     def _check_interface(self) -> None:
-        import inspect
-
-        try:
-            sig = inspect.signature(self.fn)
-        except (TypeError, ValueError):
-            return
-        try:
-            sig.bind(None, 0.0)
-        except TypeError:
+        sig = _wrong_signature(self.fn)
+        if sig is not None:
             fix = ("`lambda frame, t: ...`" if self.name == "lambda" else
                    f"`def {self.name}(frame, t):`")
             raise InvalidOptionError(
                 f"process_video() calls fn(frame, t), but {self.name}{sig} cannot take those two "
                 f"arguments: write it as {fix} (t is the frame's time in seconds; ignore it if "
-                f"you do not need it).") from None
+                f"you do not need it).")
 
 
 def process_video(video: Any, fn: Callable[[Any, float], Any], **kwargs: Any) -> "Video":
@@ -288,6 +274,22 @@ def process_video(video: Any, fn: Callable[[Any, float], Any], **kwargs: Any) ->
 
 
 # --- checks ----------------------------------------------------------------------------------
+def _wrong_signature(fn: Callable[..., Any]) -> Any:
+    """``fn``'s signature when it cannot be called as ``fn(frame, t)``, else None (also when
+    it has no signature to read, as some builtins and C callables)."""
+    import inspect
+
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return None
+    try:
+        sig.bind(None, 0.0)
+    except TypeError:
+        return sig
+    return None
+
+
 def _positive_fps(fps: Any) -> Fraction | None:
     try:
         f = Fraction(fps)

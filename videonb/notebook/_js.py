@@ -37,6 +37,23 @@ const fmt = (t) => {
 };
 """
 
+_LINK = r"""
+// The linked player's model (same page), or null: then seeks go through the kernel.
+async function linkedPlayer(model, host) {
+  const id = model.get("player_id");
+  if (!id) return null;
+  try {
+    if (host && host.getModel) return await host.getModel("anywidget:" + id);
+    if (model.widget_manager) return await model.widget_manager.get_model(id);
+  } catch (e) { /* not available in this front end */ }
+  return null;
+}
+const seekPlayer = (model, player, time) => {
+  if (player) player.set("_seek", { time, n: performance.now() });
+  else model.send({ event: "seek", time });
+};
+"""
+
 PLAYER_ESM = r"""
 function pageConfig() {
   try {
@@ -182,22 +199,7 @@ function render({ model, el }) {
 export default { render };
 """
 
-TIMELINE_ESM = _FMT + r"""
-// The linked player's model (same page), or null: then seeks go through the kernel.
-async function linkedPlayer(model, host) {
-  const id = model.get("player_id");
-  if (!id) return null;
-  try {
-    if (host && host.getModel) return await host.getModel("anywidget:" + id);
-    if (model.widget_manager) return await model.widget_manager.get_model(id);
-  } catch (e) { /* not available in this front end */ }
-  return null;
-}
-const seekPlayer = (model, player, time) => {
-  if (player) player.set("_seek", { time, n: performance.now() });
-  else model.send({ event: "seek", time });
-};
-
+TIMELINE_ESM = _FMT + _LINK + r"""
 function render({ model, el, host }) {
   const root = document.createElement("div");
   root.className = "vnbw vnbw-timeline";
@@ -338,22 +340,7 @@ function render({ model, el, host }) {
 export default { render };
 """
 
-GRID_ESM = _FMT + r"""
-// The linked player's model (same page), or null: then seeks go through the kernel.
-async function linkedPlayer(model, host) {
-  const id = model.get("player_id");
-  if (!id) return null;
-  try {
-    if (host && host.getModel) return await host.getModel("anywidget:" + id);
-    if (model.widget_manager) return await model.widget_manager.get_model(id);
-  } catch (e) { /* not available in this front end */ }
-  return null;
-}
-const seekPlayer = (model, player, time) => {
-  if (player) player.set("_seek", { time, n: performance.now() });
-  else model.send({ event: "seek", time });
-};
-
+GRID_ESM = _FMT + _LINK + r"""
 function render({ model, el, host }) {
   const root = document.createElement("div");
   root.className = "vnbw vnbw-gridwrap";

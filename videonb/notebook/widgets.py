@@ -46,10 +46,12 @@ class _StaticFallback:
     """
 
     _static_cache: str | None = None
+    #: Panels change after they are shown (a result arrives): rebuild their copy every time.
+    _static_changes = False
 
     def static_html(self) -> str:
         """The self-contained HTML shown where widgets cannot run."""
-        if self._static_cache is None:
+        if self._static_cache is None or self._static_changes:
             try:
                 self._static_cache = self._build_static()
             except Exception as exc:  # noqa: BLE001 - the widget must still render
@@ -513,6 +515,8 @@ class _Runner:
         self.future: Any = None
         self.job_id: str | None = None
         self.finished = False
+        self._task: Any = None            # the loop-side task, once it runs
+        self._cancel_requested = False
 
     def start(self, prepared: Any, *, refresh: bool, on_update: Callable[[Any], None],
               on_done: Callable[[Any, BaseException | None], None]) -> None:
@@ -527,7 +531,7 @@ class _Runner:
             self.job_id = rec.id
             on_update(rec)
 
-        self._task: Any = None
+        self._task = None
         self._cancel_requested = False
 
         async def main() -> Any:
@@ -597,13 +601,12 @@ def _prepare(prompt: str, provider: str, model: str | None, *, seconds: float | 
 
 
 def _estimate_text(prov: Any, req: Any) -> str:
-    spec = prov.model(req.model)
-    est = spec.estimate(req.seconds)
+    from ..display.progress import estimate_text
+
     if prov.local:
         return "free (rendered locally, no network)"
-    if est is None:
-        return "no price on record for this model: the budget cannot guard it"
-    return f"estimated ${est:.2f} ({req.seconds:g} s × ${spec.price_per_second:.3f}/s)"
+    return (estimate_text(prov.model(req.model), req.seconds)
+            or "no price on record for this model: the budget cannot guard it")
 
 
 def _key_problem(prov: Any) -> str | None:
@@ -626,6 +629,8 @@ class GeneratePanel(_StaticFallback, W.VBox):
     provider (e.g. an emulator or a gateway).  Keys come from the environment / ``.env``, never
     from the panel.  ``panel.result`` is the last generated :class:`~videonb.Video`.
     """
+
+    _static_changes = True
 
     def __init__(self, prompt: str = "", *, provider: str | None = None, model: str | None = None,
                  seconds: float | None = None, ratio: str | None = None,
@@ -811,10 +816,6 @@ class GeneratePanel(_StaticFallback, W.VBox):
         head = '<div class="vnb-caption">videonb GeneratePanel (interactive: run the notebook)</div>'
         return head + (player_html(self.result) if self.result is not None else "")
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        self._static_cache = None  # the result may have changed
-        return super()._repr_mimebundle_(**kwargs)
-
     def __repr__(self) -> str:
         return "<videonb.widgets.GeneratePanel>"
 
@@ -825,6 +826,8 @@ class AnalyzePanel(_StaticFallback, W.VBox):
     Uploads are written next to the notebook (``uploads/``) so the player can stream them
     from ``/files/``.  ``panel.analysis`` is the last :class:`~videonb.Analysis`.
     """
+
+    _static_changes = True
 
     def __init__(self, video: Any = None, *, question: str = "", provider: str = "local",
                  provider_options: dict[str, dict[str, Any]] | None = None,
@@ -946,10 +949,6 @@ class AnalyzePanel(_StaticFallback, W.VBox):
         head = '<div class="vnb-caption">videonb AnalyzePanel (interactive: run the notebook)</div>'
         return head + (analysis_html(self.analysis) if self.analysis is not None else "")
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        self._static_cache = None
-        return super()._repr_mimebundle_(**kwargs)
-
     def __repr__(self) -> str:
         return "<videonb.widgets.AnalyzePanel>"
 
@@ -958,6 +957,8 @@ class ComparePanel(_StaticFallback, W.VBox):
     """One prompt, several provider/models side by side: each cell shows its status, estimated
     cost, wall time and player.  ``panel.results`` maps ``"provider/model"`` to a Video or the
     error."""
+
+    _static_changes = True
 
     def __init__(self, prompt: str = "", *, targets: list[str] | None = None,
                  seconds: float | None = None,
@@ -1095,10 +1096,6 @@ class ComparePanel(_StaticFallback, W.VBox):
             parts.append(player_html(res, width=320) if hasattr(res, "info")
                          else f'<div class="vnb-note">{esc(str(res))}</div>')
         return "".join(parts)
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        self._static_cache = None
-        return super()._repr_mimebundle_(**kwargs)
 
     def __repr__(self) -> str:
         return "<videonb.widgets.ComparePanel>"

@@ -146,10 +146,7 @@ class Job:
         self.ledger.update(self.id, status="cancelled", error_code="cancelled",
                            error_message="cancelled by the user")
         if rec.remote_id and not self.provider.local:
-            try:
-                await self.provider.cancel(rec.remote_id)
-            except ProviderError:
-                pass  # already finished or gone: the ledger says cancelled either way
+            await _cancel_remote(self.provider, rec.remote_id)
         self.ledger.update(self.id, status="cancelled", error_code="cancelled",
                            error_message="cancelled by the user")
 
@@ -220,11 +217,15 @@ async def _cancel_if_requested(provider: Provider, rec: JobRecord, ledger: Ledge
     _CANCEL_AFTER_SUBMIT.discard(rec.id)
     rec = ledger.update(rec.id, status="cancelled", error_code="cancelled",
                         error_message="cancelled by the user (during the submit)")
+    await _cancel_remote(provider, rec.remote_id or "")
+    _raise_failure(rec)
+
+
+async def _cancel_remote(provider: Provider, remote_id: str) -> None:
     try:
-        await provider.cancel(rec.remote_id or "")
+        await provider.cancel(remote_id)
     except ProviderError:
         pass  # already finished or gone: the ledger says cancelled either way
-    _raise_failure(rec)
 
 
 async def run_job(provider: Provider, request: Request, rec: JobRecord, ledger: Ledger, *,
