@@ -459,9 +459,9 @@ class JobView(_StaticFallback, W.VBox):
             await asyncio.sleep(interval)
         self.cancel_button.disabled = True
         if rec.status == "succeeded":
-            from ..providers.jobs import _video_from_record
+            from ..providers.jobs import video_from_record
 
-            self.result = _video_from_record(rec, self.job.request, cached=False)
+            self.result = video_from_record(rec, self.job.request, cached=False)
             self.result_box.children = [Player(self.result)]
 
     def cancel(self) -> None:
@@ -521,9 +521,8 @@ class _Runner:
     def start(self, prepared: Any, *, refresh: bool, on_update: Callable[[Any], None],
               on_done: Callable[[Any, BaseException | None], None]) -> None:
         from ..providers import runtime
-        from ..providers.api import _generate_async
+        from ..providers.api import run_prepared_async
 
-        prov, req = prepared
         self.job_id = None
         self.finished = False
 
@@ -540,8 +539,7 @@ class _Runner:
             self._task = asyncio.current_task()
             if self._cancel_requested:
                 raise asyncio.CancelledError
-            return await _generate_async(req.operation, req.prompt, prov.name, req.model,
-                                         prepared=prepared, refresh=refresh, on_update=update)
+            return await run_prepared_async(prepared, refresh=refresh, on_update=update)
 
         fut = runtime.submit(main())
         self.future = fut
@@ -590,7 +588,7 @@ class _Runner:
 def _prepare(prompt: str, provider: str, model: str | None, *, seconds: float | None,
              ratio: str | None, seed: int | None, image: str | None,
              options: dict[str, Any]) -> Any:
-    from ..providers.api import _prepare as prepare
+    from ..providers.api import prepare
 
     op = "image_to_video" if image else "text_to_video"
     opts = dict(options)

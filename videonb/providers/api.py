@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import BudgetExceededError, InvalidOptionError
 from .base import Analysis, Provider, Request, hash_file
-from .jobs import Job, _video_from_record, run_job
+from .jobs import Job, run_job, video_from_record
 from .ledger import ledger
 from .registry import get_provider, list_providers
 
@@ -20,6 +20,7 @@ __all__ = [
     "generate", "generate_async", "image_to_video", "image_to_video_async", "extend",
     "extend_async", "edit", "edit_async", "stylize", "stylize_async", "analyze", "analyze_async",
     "ask", "ask_async", "providers", "jobs", "resume", "resume_async", "cancel", "cancel_async",
+    "prepare", "run_prepared_async",
 ]
 
 
@@ -47,10 +48,18 @@ def _input(path_or_video: Any, kind: str) -> tuple[str, str]:
     return hash_file(p), str(p.resolve())
 
 
-def _prepare(operation: str, prompt: str, provider: str | None, model: str | None, *,
-             seconds: float | None, ratio: str | None, seed: int | None, style: str | None,
-             inputs: dict[str, Any], options: dict[str, Any], api_key: str | None,
-             base_url: str | None, provider_options: dict[str, Any]) -> tuple[Provider, Request]:
+def prepare(operation: str, prompt: str = "", provider: str | None = None,
+            model: str | None = None, *, seconds: float | None = None, ratio: str | None = None,
+            seed: int | None = None, style: str | None = None,
+            inputs: dict[str, Any] | None = None, options: dict[str, Any] | None = None,
+            api_key: str | None = None, base_url: str | None = None,
+            provider_options: dict[str, Any] | None = None) -> tuple[Provider, Request]:
+    """Validate a request against the model's limits and return ``(provider, request)``.
+
+    Nothing is sent and no key is looked up: panels call this as the user types, and
+    :func:`run_prepared_async` runs the pair later.  Raises
+    :class:`~videonb.errors.InvalidOptionError` naming the allowed values."""
+    inputs, options, provider_options = inputs or {}, options or {}, provider_options or {}
     name, model = _split(provider, model)
     prov = get_provider(name, api_key=api_key, base_url=base_url, **provider_options)
     req = Request(operation=operation, provider=name, model=model or prov.default_model,
@@ -95,7 +104,7 @@ async def _start(prov: Provider, req: Request, *, refresh: bool, timeout: float 
     if not refresh:
         hit = led.cached(key)
         if hit is not None:
-            return _video_from_record(hit, req, cached=True), None
+            return video_from_record(hit, req, cached=True), None
         running = led.in_flight(key)
         if running is not None:  # the same request is already paid for and running: attach
             return None, Job(running, prov, req, led)
@@ -119,7 +128,7 @@ async def _generate_async(operation: str, prompt: str, provider: str | None, mod
     if prepared is not None:
         prov, req = prepared
     else:
-        prov, req = _prepare(operation, prompt, provider, model, seconds=seconds, ratio=ratio,
+        prov, req = prepare(operation, prompt, provider, model, seconds=seconds, ratio=ratio,
                              seed=seed, style=style, inputs=inputs or {}, options=options or {},
                              api_key=api_key, base_url=base_url,
                              provider_options=provider_options or {})
@@ -149,6 +158,18 @@ async def _generate_async(operation: str, prompt: str, provider: str | None, mod
         raise
 
 
+async def run_prepared_async(prepared: tuple[Provider, Request], *, refresh: bool = False,
+                             wait: bool = True, timeout: float | None = None,
+                             on_update: Any = None) -> Any:
+    """Run a ``(provider, request)`` pair from :func:`prepare`: the cached Video, or a new (or
+    attached) job through the ledger, budget and cache like :func:`generate_async`.
+    ``on_update(record)`` is called on videonb's loop thread at every state change."""
+    prov, req = prepared
+    return await _generate_async(req.operation, req.prompt, prov.name, req.model,
+                                 prepared=prepared, refresh=refresh, wait=wait, timeout=timeout,
+                                 on_update=on_update)
+
+
 def _sync(coro_fn: Any, *args: Any, progress: bool = True, **kwargs: Any) -> Any:
     """Run an async API function from sync code, with a foreground progress display."""
     from . import runtime
@@ -160,7 +181,7 @@ def _sync(coro_fn: Any, *args: Any, progress: bool = True, **kwargs: Any) -> Any
         # Validate, resolve the key (a prompt, if any, must come from this thread) and show the
         # cost estimate here, in the calling thread, before anything is submitted.
         op, prompt, provider, model = args
-        prepared = _prepare(op, prompt, provider, model, seconds=kwargs.get("seconds"),
+        prepared = prepare(op, prompt, provider, model, seconds=kwargs.get("seconds"),
                             ratio=kwargs.get("ratio"), seed=kwargs.get("seed"),
                             style=kwargs.get("style"), inputs=kwargs.get("inputs") or {},
                             options=kwargs.get("options") or {}, api_key=kwargs.get("api_key"),

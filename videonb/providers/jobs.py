@@ -34,7 +34,7 @@ from ..errors import (
 from .base import PollResult, Provider, Request
 from .ledger import JobRecord, Ledger
 
-__all__ = ["Job", "run_job", "Backoff", "active"]
+__all__ = ["Job", "run_job", "Backoff", "active", "video_from_record"]
 
 #: job id → (task, provider) of the jobs this process is driving right now (loop thread only).
 _ACTIVE: dict[str, tuple["asyncio.Task[Any]", Provider]] = {}
@@ -177,7 +177,8 @@ class Job:
         return job_html(self.record)
 
 
-def _video_from_record(rec: JobRecord, request: Request, *, cached: bool = False) -> Any:
+def video_from_record(rec: JobRecord, request: Request, *, cached: bool = False) -> Any:
+    """The :class:`~videonb.Video` of a succeeded job, with its provenance."""
     from ..media.video import Video
 
     assert rec.output_path
@@ -257,7 +258,7 @@ async def _drive(provider: Provider, request: Request, rec: JobRecord, ledger: L
         return new
 
     if rec.status == "succeeded" and rec.output_path and Path(rec.output_path).exists():
-        return _video_from_record(rec, request)
+        return video_from_record(rec, request)
     if rec.terminal:
         _raise_failure(rec)
 
@@ -279,7 +280,7 @@ async def _drive(provider: Provider, request: Request, rec: JobRecord, ledger: L
         digest, stored = ledger.store_output(Path(out))
         rec = update(status="succeeded", progress=1.0, output_hash=digest,
                      output_path=str(stored), cost=0.0)
-        return _video_from_record(rec, request)
+        return video_from_record(rec, request)
 
     # --- remote providers -------------------------------------------------------------
     if rec.remote_id is None:
@@ -367,4 +368,4 @@ async def _drive(provider: Provider, request: Request, rec: JobRecord, ledger: L
         digest, stored = ledger.store_output(tmp)
         rec = update(status="succeeded", output_hash=digest, output_path=str(stored),
                      cost=rec.cost_estimate)
-        return _video_from_record(rec, request)
+        return video_from_record(rec, request)
