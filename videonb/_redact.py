@@ -2,32 +2,83 @@
 
 It lives below every other layer (errors, the ledger, logs and the provider core all
 use it) and imports nothing from videonb.
+
+:func:`redact` hides a registered key wherever it appears, and also any *fragment* of one
+that is :data:`FRAGMENT` characters or longer: a message cut at a length limit (an error
+body truncated to 300 characters) can end in the first part of a key, and the next one
+can start with its tail.  Redact first, truncate after; the fragment rule is the safety
+net for text that was cut before it reached videonb.
 """
 
 from __future__ import annotations
 
 import threading
 
-__all__ = ["register_secret", "redact"]
+__all__ = ["register_secret", "redact", "FRAGMENT", "MARK"]
+
+#: The shortest piece of a key that is hidden on its own.
+FRAGMENT = 8
+#: What a hidden key (or piece of one) is replaced with.
+MARK = "[REDACTED]"
 
 _SECRETS: set[str] = set()
 _LOCK = threading.Lock()
 
 
 def register_secret(value: str | None) -> None:
-    """Remember ``value`` so :func:`redact` hides it from now on."""
-    if value and len(value) >= 6:
-        with _LOCK:
-            _SECRETS.add(value)
+    """Remember ``value`` (and its whitespace-stripped form) so :func:`redact` hides it."""
+    if not value:
+        return
+    with _LOCK:
+        for v in {value, value.strip()}:
+            if len(v) >= 6:
+                _SECRETS.add(v)
+
+
+def _fragment_spans(text: str, secret: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` covered by some piece of ``secret`` at least FRAGMENT long."""
+    spans: list[tuple[int, int]] = []
+    if len(secret) < FRAGMENT:
+        return spans
+    seen: set[str] = set()
+    for i in range(len(secret) - FRAGMENT + 1):
+        window = secret[i:i + FRAGMENT]
+        if window in seen:
+            continue
+        seen.add(window)
+        start = text.find(window)
+        while start != -1:
+            spans.append((start, start + FRAGMENT))
+            start = text.find(window, start + 1)
+    return spans
 
 
 def redact(text: str) -> str:
-    """``text`` with every known key replaced by ``[REDACTED]``."""
+    """``text`` with every known key, and every piece of one of 8+ characters, replaced by
+    ``[REDACTED]``."""
     if not text or not _SECRETS:
         return text
     with _LOCK:
         secrets = sorted(_SECRETS, key=len, reverse=True)
     for s in secrets:
         if s in text:
-            text = text.replace(s, "[REDACTED]")
-    return text
+            text = text.replace(s, MARK)
+    spans: list[tuple[int, int]] = []
+    for s in secrets:
+        spans.extend(_fragment_spans(text, s))
+    if not spans:
+        return text
+    spans.sort()
+    merged: list[list[int]] = []
+    for a, b in spans:
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    out, pos = [], 0
+    for a, b in merged:
+        out.append(text[pos:a])
+        out.append(MARK)
+        pos = b
+    out.append(text[pos:])
+    return "".join(out)

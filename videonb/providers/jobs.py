@@ -23,18 +23,25 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Generator
 
+from .._redact import redact
 from ..errors import (
+    DownloadError,
     JobCancelledError,
     JobFailedError,
+    JobOriginError,
     JobTimeoutError,
     ModerationError,
     OutputExpiredError,
     ProviderError,
+    ProviderHTTPError,
+    StorageError,
+    VideonbError,
 )
-from .base import PollResult, Provider, Request
+from .base import PollResult, Provider, Request, hash_file
 from .ledger import JobRecord, Ledger
 
-__all__ = ["Job", "run_job", "Backoff", "active", "video_from_record"]
+__all__ = ["Job", "run_job", "follow", "Backoff", "active", "driving", "video_from_record",
+           "check_inputs"]
 
 #: job id → (task, provider) of the jobs this process is driving right now (loop thread only).
 _ACTIVE: dict[str, tuple["asyncio.Task[Any]", Provider]] = {}
@@ -48,6 +55,21 @@ _CANCEL_AFTER_SUBMIT: set[str] = set()
 def active(job_id: str) -> tuple["asyncio.Task[Any]", Provider] | None:
     """The task and provider instance driving ``job_id`` in this process, if any."""
     return _ACTIVE.get(job_id)
+
+
+def driving(job_id: str) -> bool:
+    """True while a task of this process drives ``job_id`` (for :meth:`Ledger.live`)."""
+    entry = _ACTIVE.get(job_id)
+    return entry is not None and not entry[0].done()
+
+
+#: Seconds between lease renewals of a job being driven (well inside ledger.LEASE_TTL).
+HEARTBEAT = 15.0
+#: Consecutive failed polls (each already retried inside the HTTP layer) before giving up
+#: for now; the job stays resumable.
+MAX_POLL_FAILURES = 12
+
+
 
 
 class Backoff:
@@ -161,7 +183,7 @@ class Job:
             fut = asyncio.wrap_future(self._future) if not isinstance(self._future, asyncio.Future) \
                 else self._future
             return await asyncio.wait_for(asyncio.shield(fut), timeout) if timeout else await fut
-        return await run_job(self.provider, self.request, self.record, self.ledger, timeout=timeout)
+        return await follow(self.provider, self.request, self.record, self.ledger, timeout=timeout)
 
     def __await__(self) -> Generator[Any, None, Any]:
         return self.wait_async().__await__()
@@ -229,23 +251,114 @@ async def _cancel_remote(provider: Provider, remote_id: str) -> None:
         pass  # already finished or gone: the ledger says cancelled either way
 
 
+def check_inputs(request: Request) -> None:
+    """Raise :class:`JobOriginError` unless every input file still has the content hash the
+    request recorded (so a ledger row can never make videonb upload another file)."""
+    for kind, path in request.input_paths.items():
+        want = request.inputs.get(kind)
+        try:
+            have = hash_file(path)
+        except OSError:
+            have = None
+        if want is None or have != want:
+            raise JobOriginError(
+                f"The {kind} input recorded for this job ({path}) "
+                + ("is gone" if have is None else "has changed since the job was recorded")
+                + "; nothing was uploaded. Start the generation again with the file you mean.")
+
+
+async def _heartbeat(ledger: Ledger, job_id: str) -> None:
+    while True:
+        try:
+            ledger.heartbeat([job_id])
+        except VideonbError:
+            pass  # a locked or full ledger: the next beat tries again
+        await asyncio.sleep(HEARTBEAT)
+
+
 async def run_job(provider: Provider, request: Request, rec: JobRecord, ledger: Ledger, *,
                   timeout: float | None = None,
                   on_update: Callable[[JobRecord], Any] | None = None) -> Any:
-    """Drive one job to a terminal state; return the Video or raise the job's error."""
+    """Drive one job to a terminal state; return the Video or raise the job's error.
+    The caller holds the job's lease (a claim made it, or :func:`follow` took it over)."""
     task = asyncio.current_task()
     if task is not None:
         _ACTIVE[rec.id] = (task, provider)
+    beat = None if provider.local else asyncio.ensure_future(_heartbeat(ledger, rec.id))
     try:
         return await _drive(provider, request, rec, ledger, timeout=timeout, on_update=on_update)
     finally:
+        if beat is not None:
+            beat.cancel()
         if task is not None and _ACTIVE.get(rec.id, (None,))[0] is task:
             del _ACTIVE[rec.id]
 
 
+async def follow(provider: Provider, request: Request, rec: JobRecord, ledger: Ledger, *,
+                 timeout: float | None = None,
+                 on_update: Callable[[JobRecord], Any] | None = None) -> Any:
+    """Wait for a job that may be driven elsewhere — by a task of this process, by another
+    kernel on the same ledger — and drive it here only when nobody else does any more."""
+    from ..settings import config
+
+    limit = float(timeout if timeout is not None else config.job_timeout)
+    deadline = time.monotonic() + limit
+    delay = 0.05
+    while True:
+        entry = _ACTIVE.get(rec.id)
+        if entry is not None and not entry[0].done():
+            try:
+                same_loop = entry[0].get_loop() is asyncio.get_running_loop()
+            except RuntimeError:
+                same_loop = False
+            if same_loop:
+                left = max(0.0, deadline - time.monotonic())
+                try:
+                    return await asyncio.wait_for(asyncio.shield(entry[0]), left)
+                except asyncio.TimeoutError:
+                    raise _still_running(rec, limit) from None
+        current = ledger.get(rec.id)
+        if current is None:
+            raise JobOriginError(f"Job {rec.id} is no longer in the ledger ({ledger.path}).")
+        rec = current
+        if rec.terminal:
+            if rec.status == "succeeded" and ledger.stored(rec) is not None:
+                return video_from_record(rec, request)
+            _raise_failure(rec)
+        if not ledger.live(rec, driving=driving):
+            if ledger.take_lease(rec.id, expected=rec.lease_owner):
+                rec = ledger.get(rec.id) or rec
+                return await run_job(provider, request, rec, ledger,
+                                     timeout=max(0.0, deadline - time.monotonic()),
+                                     on_update=on_update)
+        if time.monotonic() > deadline:
+            raise _still_running(rec, limit)
+        await asyncio.sleep(delay)
+        delay = min(1.0, delay * 1.5)
+
+
+def _still_running(rec: JobRecord, limit: float) -> JobTimeoutError:
+    return JobTimeoutError(
+        f"{rec.provider} job {rec.id} is still {rec.status} after {limit:g} s. It keeps "
+        f"running at the provider and stays in the ledger: videonb.resume({rec.id!r}) picks it "
+        f"up.", provider=rec.provider)
+
+
+def _failed(exc: BaseException) -> tuple[str, str]:
+    """(error_code, message) of a submit or poll failure, redacted."""
+    if isinstance(exc, ProviderError):
+        return exc.detail_code or exc.code, str(exc)
+    if isinstance(exc, VideonbError):
+        return exc.code, str(exc)
+    return type(exc).__name__, redact(f"{type(exc).__name__}: {exc}")[:500]
+
+
 async def _drive(provider: Provider, request: Request, rec: JobRecord, ledger: Ledger, *,
                  timeout: float | None, on_update: Callable[[JobRecord], Any] | None) -> Any:
-    deadline = None if timeout is None else time.monotonic() + timeout
+    from ..settings import config
+
+    limit = float(timeout if timeout is not None else config.job_timeout)
+    deadline = time.monotonic() + limit
 
     def update(**fields: Any) -> JobRecord:
         current = ledger.get(rec.id)
@@ -257,7 +370,7 @@ async def _drive(provider: Provider, request: Request, rec: JobRecord, ledger: L
             on_update(new)
         return new
 
-    if rec.status == "succeeded" and rec.output_path and Path(rec.output_path).exists():
+    if rec.status == "succeeded" and ledger.stored(rec) is not None:
         return video_from_record(rec, request)
     if rec.terminal:
         _raise_failure(rec)
@@ -268,18 +381,20 @@ async def _drive(provider: Provider, request: Request, rec: JobRecord, ledger: L
         tmp = ledger.store / f".render-{rec.id}.mp4"
         try:
             out = await provider.render(request, tmp)
+            digest, stored = ledger.store_output(Path(out))
         except asyncio.CancelledError:
             update(status="cancelled", error_code="cancelled", error_message="cancelled")
             raise
-        except ProviderError as exc:
+        except VideonbError as exc:
             update(status="failed", error_code=exc.code, error_message=str(exc))
             raise
         except Exception as exc:  # a local renderer bug must still end the job in the ledger
             update(status="failed", error_code=type(exc).__name__, error_message=str(exc))
             raise
-        digest, stored = ledger.store_output(Path(out))
+        finally:
+            tmp.unlink(missing_ok=True)
         rec = update(status="succeeded", progress=1.0, output_hash=digest,
-                     output_path=str(stored), cost=0.0)
+                     output_path=str(stored), cost=0.0, lease_owner=None, lease_at=None)
         return video_from_record(rec, request)
 
     # --- remote providers -------------------------------------------------------------
@@ -291,37 +406,47 @@ async def _drive(provider: Provider, request: Request, rec: JobRecord, ledger: L
                 "whether the provider received it. Check the provider's dashboard before "
                 "submitting again."))
             _raise_failure(rec)
-        update(status="submitting")
-        try:
-            remote_id = await provider.submit(request)
-        except ProviderError as exc:
-            update(status="failed", error_code=exc.detail_code or exc.code, error_message=str(exc))
-            raise
-        except asyncio.CancelledError:
-            update(status="failed", error_code="lost_submit",
-                   error_message="cancelled while submitting; the provider may have the job")
-            raise
-        rec = update(status="submitted", remote_id=remote_id, submitted_at=time.time())
-        await _cancel_if_requested(provider, rec, ledger)
+        check_inputs(request)
+        if not ledger.begin_submit(rec.id):
+            # Another process took the row over (or it moved on): follow it, never submit twice.
+            return await follow(provider, request, rec, ledger, timeout=timeout,
+                                on_update=on_update)
+        rec = update(status="submitting")
+        rec = await _submit(provider, request, rec, ledger, update)
 
     assert rec.remote_id is not None
     backoff = Backoff(minimum=float(provider.options.get("poll_interval", getattr(provider, "min_poll", 5.0))),
                       maximum=float(provider.options.get("poll_max", 30.0)))
     expired_retries = 0
+    poll_failures = 0
     resubmits = int(provider.options.get("resubmits", 2))
     while True:
-        if deadline is not None and time.monotonic() > deadline:
-            raise JobTimeoutError(
-                f"{rec.provider} job {rec.id} is still {rec.status} after {timeout:g} s. It keeps "
-                f"running at the provider and stays in the ledger: videonb.resume() picks it up.",
-                provider=rec.provider)
+        if time.monotonic() > deadline:
+            raise _still_running(rec, limit)
         try:
             res: PollResult = await provider.poll(rec.remote_id)
-        except ProviderError as exc:
-            if not exc.retryable:
-                rec = update(status="failed", error_code=exc.detail_code or exc.code,
-                             error_message=str(exc))
-                raise
+            poll_failures = 0
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every poll failure is judged here
+            retryable = exc.retryable if isinstance(exc, ProviderError) else (
+                not isinstance(exc, VideonbError))
+            if not retryable:
+                code, message = _failed(exc)
+                rec = update(status="failed", error_code=code, error_message=message)
+                if isinstance(exc, VideonbError):
+                    raise
+                raise ProviderHTTPError(f"{rec.provider} job {rec.id}: {message}",
+                                        provider=rec.provider) from None
+            poll_failures += 1
+            if poll_failures >= MAX_POLL_FAILURES:
+                code, message = _failed(exc)
+                update(error_code=code, error_message=f"polling failed: {message}")
+                raise ProviderHTTPError(
+                    f"{rec.provider} job {rec.id}: the provider could not be reached "
+                    f"{poll_failures} times in a row ({message}). The job stays in the ledger: "
+                    f"videonb.resume({rec.id!r}) picks it up later.", provider=rec.provider,
+                    retryable=True) from None
             await asyncio.sleep(backoff.next(getattr(exc, "retry_after", None)))
             continue
         if res.status in ("queued", "running"):
@@ -333,39 +458,86 @@ async def _drive(provider: Provider, request: Request, rec: JobRecord, ledger: L
             # A transient failure on the provider's side (e.g. Runway INTERNAL.*): failed tasks
             # are not billed, so a fresh task is the right retry.
             resubmits -= 1
-            update(status="submitting", error_code=res.error_code,
-                   error_message=f"retrying after {res.error_code}")
-            try:
-                remote_id = await provider.submit(request)
-            except ProviderError as exc:
-                update(status="failed", error_code=exc.detail_code or exc.code, error_message=str(exc))
-                raise
-            rec = update(status="submitted", remote_id=remote_id, submitted_at=time.time())
-            await _cancel_if_requested(provider, rec, ledger)
+            rec = update(status="submitting", error_code=res.error_code,
+                         error_message=f"retrying after {res.error_code}")
+            rec = await _submit(provider, request, rec, ledger, update)
             backoff.reset()
             continue
         if res.status in ("failed", "cancelled"):
             rec = update(status=res.status, error_code=res.error_code, error_message=res.error_message)
             _raise_failure(rec)
-        # succeeded: download now, before the URL expires
-        rec = update(status="downloading", progress=1.0)
-        tmp = ledger.store / f".download-{rec.id}.mp4"
+        # succeeded: the provider has billed it. Download now, before the URL expires; from
+        # here on the job is never marked failed for a download problem.
+        rec = update(status="downloading", progress=1.0, cost=rec.cost_estimate)
         try:
-            await provider.download(res.output_url or "", tmp)
+            stored_rec = await _download(provider, res, rec, ledger, update)
         except OutputExpiredError:
             expired_retries += 1
             if expired_retries <= 1:
                 continue  # a fresh poll usually returns a freshly signed URL
             rec = update(status="failed", error_code="OUTPUT_EXPIRED",
-                         error_message="the output URL expired before it could be downloaded")
+                         error_message="the output URL expired before it could be downloaded "
+                                       "(the job was billed)")
             _raise_failure(rec)
-        except ProviderError as exc:
-            if exc.retryable:
-                await asyncio.sleep(backoff.next(getattr(exc, "retry_after", None)))
-                continue
-            rec = update(status="failed", error_code=exc.code, error_message=str(exc))
+        return video_from_record(stored_rec, request)
+
+
+async def _submit(provider: Provider, request: Request, rec: JobRecord, ledger: Ledger,
+                  update: Callable[..., JobRecord]) -> JobRecord:
+    """Submit once; the row never stays ``submitting`` whatever happens."""
+    try:
+        remote_id = await provider.submit(request)
+    except asyncio.CancelledError:
+        update(status="failed", error_code="lost_submit",
+               error_message="cancelled while submitting; the provider may have the job")
+        raise
+    except Exception as exc:  # noqa: BLE001 - recorded, then raised as a videonb error
+        code, message = _failed(exc)
+        update(status="failed", error_code=code, error_message=message)
+        if isinstance(exc, VideonbError):
             raise
+        raise ProviderHTTPError(f"{rec.provider} job {rec.id}: the submit failed ({message}).",
+                                provider=rec.provider) from None
+    if not isinstance(remote_id, str) or not remote_id:
+        update(status="failed", error_code="no_task_id",
+               error_message="the provider's answer had no job id")
+        raise ProviderHTTPError(f"{rec.provider}: the submit answer had no job id; check the "
+                                f"provider's dashboard.", provider=rec.provider)
+    rec = update(status="submitted", remote_id=remote_id, submitted_at=time.time())
+    await _cancel_if_requested(provider, rec, ledger)
+    return rec
+
+
+async def _download(provider: Provider, res: PollResult, rec: JobRecord, ledger: Ledger,
+                    update: Callable[..., JobRecord]) -> JobRecord:
+    """Download and check the output of a succeeded job; store it and mark it succeeded.
+    Anything but an expired URL leaves the job ``downloading`` (resumable) and raises."""
+    from ..media.probe import probe
+
+    tmp = ledger.store / f".download-{rec.id}.mp4"
+    resume_hint = f"The job was billed and stays resumable: videonb.resume({rec.id!r})."
+    try:
+        if not res.output_url:
+            raise DownloadError(f"{rec.provider} reported job {rec.id} succeeded without an "
+                                f"output URL.", retryable=True)
+        await provider.download(res.output_url, tmp)
+        try:
+            info = probe(tmp)
+            if info.frame_count == 0:
+                raise DownloadError("it holds no video frames")
+        except VideonbError as exc:
+            raise DownloadError(f"the downloaded output is not a playable video ({exc})",
+                                retryable=True) from None
         digest, stored = ledger.store_output(tmp)
-        rec = update(status="succeeded", output_hash=digest, output_path=str(stored),
-                     cost=rec.cost_estimate)
-        return video_from_record(rec, request)
+    except OutputExpiredError:
+        raise
+    except (DownloadError, StorageError, ProviderError) as exc:
+        update(status="downloading", error_code="download_failed", error_message=str(exc))
+        if isinstance(exc, StorageError):
+            raise StorageError(f"{exc} {resume_hint}") from None
+        raise DownloadError(f"{rec.provider} job {rec.id}: the output could not be downloaded: "
+                            f"{exc} {resume_hint}", retryable=True) from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return update(status="succeeded", output_hash=digest, output_path=str(stored),
+                  error_code=None, error_message=None, lease_owner=None, lease_at=None)
