@@ -61,6 +61,7 @@ _LAZY = {
     "resume_async": "videonb.providers.api",
     "cancel": "videonb.providers.api",
     "cancel_async": "videonb.providers.api",
+    "set_key": "videonb.providers.keys",
     "Job": "videonb.providers.jobs",
     "Analysis": "videonb.providers.base",
     "config": "videonb.settings",
@@ -94,6 +95,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
                                 stylize_async)
     from .providers.base import Analysis
     from .providers.jobs import Job
+    from .providers.keys import set_key
     from .types import KeyMoment, Shot
 
 

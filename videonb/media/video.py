@@ -204,7 +204,7 @@ def download(url: str, *, progress: Callable[[int, int | None], None] | None = N
     suffix = Path(parsed.path).suffix.lower()
     if not suffix or len(suffix) > 6 or not suffix[1:].isalnum():
         suffix = ".mp4"
-    folder = cache_dir("downloads")
+    folder = cache_dir("downloads", fallback=False)
     target = folder / f"{hashlib.sha256(url.encode()).hexdigest()[:24]}{suffix}"
     if target.exists():
         try:

@@ -40,7 +40,7 @@ _CLIENTS: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Any, Any]]"
     weakref.WeakKeyDictionary()
 
 #: A gateway's or provider's words for a model that is gone (404/410 bodies).
-_RETIRED = re.compile(r"\b(deprecated|retired|decommissioned|shut ?down|sunset|no longer "
+RETIRED = re.compile(r"\b(deprecated|retired|decommissioned|shut ?down|sunset|no longer "
                       r"(available|supported|served))\b", re.I)
 
 
@@ -243,7 +243,7 @@ async def call(method: str, url: str, *, provider: str, headers: dict[str, str] 
                 f"(videonb.providers() shows where it was found).", provider=provider,
                 status=status, detail_code=code)
         if status in (404, 410) and ((code and "retired" in str(code).lower())
-                                     or _RETIRED.search(msg)):
+                                     or RETIRED.search(msg)):
             raise ProviderRetiredError(f"{provider}: {msg} Choose another model "
                                        f"(videonb.providers()).", provider=provider,
                                        status=status, detail_code=code)

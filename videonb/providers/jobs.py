@@ -70,8 +70,6 @@ HEARTBEAT = 15.0
 MAX_POLL_FAILURES = 12
 
 
-
-
 class Backoff:
     """Exponential backoff with full jitter, bounded by ``minimum`` and ``maximum`` seconds."""
 
@@ -377,6 +375,7 @@ async def _drive(provider: Provider, request: Request, rec: JobRecord, ledger: L
 
     # --- local renderers: no remote state -------------------------------------------
     if provider.local:
+        check_inputs(request)  # a row read back from the ledger names its files: verify them
         update(status="running", progress=0.0, submitted_at=time.time())
         tmp = ledger.store / f".render-{rec.id}.mp4"
         try:

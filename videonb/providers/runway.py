@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..errors import InvalidOptionError
+from ..errors import InvalidOptionError, ProviderHTTPError
 from . import _http
 from .base import ModelSpec, PollResult, Provider, Request
 
@@ -55,21 +55,36 @@ MODELS = {
 _ENDPOINT = {"text_to_video": "text_to_video", "image_to_video": "image_to_video",
              "video_to_video": "video_to_video", "stylize": "video_to_video",
              "edit": "video_to_video"}
-#: Data URIs Runway accepts inline (bigger inputs need its upload API).
+#: Longest data URI Runway accepts inline, in characters of the URI itself (the limit is on
+#: what is sent: base64 makes a 3.8 MiB PNG a 5 MiB URI). Bigger inputs need its upload API.
 _DATA_URI_LIMIT = {"image": 5 * 1024 * 1024, "video": 16 * 1024 * 1024}
+#: Runway's answer to the daily generation cap is a 429 without Retry-After (providers.md §2).
+DAILY_CAP = ("the daily generation limit of your Runway tier for this model was reached (a "
+             "rolling 24-hour window; docs.dev.runwayml.com/usage/tiers)")
 
 
 def _data_uri(path: str, kind: str) -> str:
+    """The data URI of ``path``, after :func:`_check_inline`."""
+    return _check_inline(path, kind) + base64.b64encode(Path(path).read_bytes()).decode()
+
+
+def _check_inline(path: str, kind: str) -> str:
+    """The data URI's prefix; InvalidOptionError when the *encoded* URI would pass Runway's
+    inline limit or the type is not one Runway takes."""
     p = Path(path)
-    size = p.stat().st_size
-    if size > _DATA_URI_LIMIT[kind]:
-        raise InvalidOptionError(
-            f"{p.name} is {size / 1e6:.1f} MB; Runway takes {kind}s up to "
-            f"{_DATA_URI_LIMIT[kind] / 1e6:.0f} MB inline. Use a shorter or smaller file.")
     mime = mimetypes.guess_type(p.name)[0] or ("image/png" if kind == "image" else "video/mp4")
     if kind == "image" and mime not in ("image/jpeg", "image/png", "image/webp"):
         raise InvalidOptionError(f"Runway accepts JPEG, PNG or WebP images, not {mime}.")
-    return f"data:{mime};base64,{base64.b64encode(p.read_bytes()).decode()}"
+    prefix = f"data:{mime};base64,"
+    size = p.stat().st_size
+    encoded = len(prefix) + 4 * ((size + 2) // 3)
+    limit = _DATA_URI_LIMIT[kind]
+    if encoded > limit:
+        raise InvalidOptionError(
+            f"{p.name} is {size / 2**20:.1f} MiB, a {encoded / 2**20:.1f} MiB data URI once "
+            f"encoded; Runway takes {kind} data URIs up to {limit / 2**20:.0f} MiB. Use a "
+            f"smaller file (for an image: JPEG, or fewer pixels).")
+    return prefix
 
 
 class RunwayProvider(Provider):
@@ -100,6 +115,9 @@ class RunwayProvider(Provider):
                 f"ratio={req.ratio!r}: gen4.5 text to video allows 1280:720 or 720:1280.")
         if req.operation == "image_to_video" and "image" not in req.input_paths:
             raise InvalidOptionError("image_to_video needs image=...")
+        for kind in ("image", "video"):
+            if kind in req.input_paths:
+                _check_inline(req.input_paths[kind], kind)  # before any job exists
         return spec
 
     def body(self, req: Request) -> dict[str, Any]:
@@ -122,43 +140,50 @@ class RunwayProvider(Provider):
 
     async def submit(self, req: Request) -> str:
         endpoint = _ENDPOINT[req.operation]
+        body = self.body(req)
         resp = await _http.call("POST", f"{self.url}/v1/{endpoint}", provider=self.name,
-                                headers=self._headers(), json_body=self.body(req), submit=True)
-        task_id = resp.json().get("id")
-        if not task_id:
-            from ..errors import ProviderHTTPError
-
-            raise ProviderHTTPError("runway: the create response had no task id.", provider=self.name)
-        return str(task_id)
+                                headers=self._headers(), json_body=body, submit=True,
+                                cap_hint=DAILY_CAP)
+        task_id = _http.json_object(resp, provider=self.name, what="create answer").get("id")
+        if not isinstance(task_id, str) or not task_id:
+            raise ProviderHTTPError("runway: the create answer had no task id; check the Runway "
+                                    "dashboard before submitting again.", provider=self.name)
+        return task_id
 
     async def poll(self, remote_id: str) -> PollResult:
-        resp = await _http.call("GET", f"{self.url}/v1/tasks/{remote_id}", provider=self.name,
-                                headers=self._headers())
-        task = resp.json()
+        resp = await _http.call("GET", f"{self.url}/v1/tasks/{_http.segment(remote_id)}",
+                                provider=self.name, headers=self._headers())
+        task = _http.json_object(resp, provider=self.name, what="task")
         raw = str(task.get("status", "")).upper()
         hint = _http.retry_after_seconds(resp.headers)
         if raw in ("PENDING", "THROTTLED"):
             return PollResult("queued", None, retry_after=hint, raw_status=raw)
         if raw == "RUNNING":
-            prog = task.get("progress")
-            return PollResult("running", float(prog) if prog is not None else None,
+            prog = _http.number(task.get("progress"))
+            return PollResult("running", None if prog is None else min(1.0, max(0.0, prog)),
                               retry_after=hint, raw_status=raw)
         if raw == "SUCCEEDED":
-            out = task.get("output") or []
-            return PollResult("succeeded", 1.0, output_url=out[0] if out else None, raw_status=raw)
+            out = task.get("output")
+            url = out[0] if isinstance(out, list) and out and isinstance(out[0], str) else None
+            return PollResult("succeeded", 1.0, output_url=url, raw_status=raw)
         if raw == "CANCELLED":
             return PollResult("cancelled", None, error_code="CANCELLED",
                               error_message="the task was cancelled", raw_status=raw)
-        return PollResult("failed", None, error_code=task.get("failureCode") or "FAILED",
-                          error_message=task.get("failure") or "the task failed", raw_status=raw)
+        if raw != "FAILED":
+            raise ProviderHTTPError(f"runway: the task has an unknown status {raw[:40]!r}.",
+                                    provider=self.name, retryable=True)
+        code, why = task.get("failureCode"), task.get("failure")
+        return PollResult("failed", None, error_code=str(code)[:100] if code else "FAILED",
+                          error_message=str(why)[:500] if why else "the task failed",
+                          raw_status=raw)
 
     def retryable_failure(self, code: str | None) -> bool:
         # INTERNAL.* is Runway's "please try again"; SAFETY.* (moderation) and ASSET.* are not.
         return bool(code) and str(code).upper().startswith(("INTERNAL", "INPUT_PREPROCESSING.INTERNAL"))
 
     async def cancel(self, remote_id: str) -> None:
-        await _http.call("DELETE", f"{self.url}/v1/tasks/{remote_id}", provider=self.name,
-                         headers=self._headers())
+        await _http.call("DELETE", f"{self.url}/v1/tasks/{_http.segment(remote_id)}",
+                         provider=self.name, headers=self._headers())
 
     async def download(self, url: str, dest: Path) -> Path:
         # Output URLs are pre-signed CDN links: never send the API key with them.
