@@ -26,6 +26,8 @@ def _cache_dir(tmp_path_factory: pytest.TempPathFactory):
     mp = pytest.MonkeyPatch()
     cache = tmp_path_factory.mktemp("videonb-cache")
     mp.setenv("VIDEONB_CACHE_DIR", str(cache))
+    # The owner-token secret (videonb.providers.ledger) lives in the user's config folder.
+    mp.setenv("VIDEONB_CONFIG_DIR", str(tmp_path_factory.mktemp("videonb-config")))
     yield cache
     mp.undo()
 

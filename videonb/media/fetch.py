@@ -213,7 +213,7 @@ def fetch(url: str, dest: str | os.PathLike[str], *, headers: Mapping[str, str] 
                         raise httpx.RemoteProtocolError(short)
                     try:
                         os.replace(part, dest)
-                    except OSError as exc:
+                    except OSError as exc:  # (no DownloadError can come from os.replace)
                         raise _storage_error(exc, dest.parent, storage_hint) from None
                     return Fetched(dest, done, current, ctype, hops)
             except (DownloadError, StorageError):
@@ -248,6 +248,8 @@ def _stream_body(resp: Any, part: Path, got: list[int], *, cap: int, total: int 
         with fh:
             _copy(resp, fh, got, cap=cap, total=total, what=what, url=url, ctype=ctype,
                   left=left, limit=limit, cancel=cancel, progress=progress)
+    except (DownloadError, StorageError):  # both are OSErrors too: not a disk problem
+        raise
     except OSError as exc:
         raise _storage_error(exc, part.parent, storage_hint) from None
     finally:

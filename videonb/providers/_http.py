@@ -162,14 +162,21 @@ def segment(value: str) -> str:
 async def call(method: str, url: str, *, provider: str, headers: dict[str, str] | None = None,
                json_body: Any = None, data: Any = None, files: Any = None, params: Any = None,
                submit: bool = False, retries: int = 4, max_wait: float = 60.0,
-               timeout: float | None = None, cap_hint: str | None = None) -> Any:
+               timeout: float | None = None, cap_hint: str | None = None,
+               idempotent: bool | None = None) -> Any:
     """Send one request with the retry policy above; return the httpx.Response (2xx only).
+
+    A connection that breaks *after* the request was sent is retried only for an
+    ``idempotent`` request (by default GET, HEAD, DELETE): a POST may have been processed and
+    billed (a submit, a chat completion), so it is never sent twice on a transport error.
 
     ``cap_hint`` names a provider's daily or monthly cap: a 429 *without* ``Retry-After`` is
     then that cap, not a burst limit, and fails at once with a RateLimitError naming it."""
     import httpx
 
     attempt = 0
+    if idempotent is None:
+        idempotent = method.upper() in ("GET", "HEAD", "DELETE", "OPTIONS") and not submit
 
     async def pause(seconds: float) -> None:
         await asyncio.sleep(min(max_wait, seconds))
@@ -195,6 +202,11 @@ async def call(method: str, url: str, *, provider: str, headers: dict[str, str] 
                     f"{provider}: the connection dropped during submit ({type(exc).__name__}); the "
                     f"job may or may not exist at the provider. Check its dashboard before "
                     f"retrying.", provider=provider, retryable=False) from None
+            if not idempotent:
+                raise ProviderHTTPError(
+                    f"{provider}: no complete answer ({type(exc).__name__}); the request may "
+                    f"have been processed, so it was not sent again. Try again.",
+                    provider=provider, retryable=True) from None
             if attempt > retries:
                 raise ProviderHTTPError(f"{provider}: connection failed ({type(exc).__name__}).",
                                         provider=provider, retryable=True) from None

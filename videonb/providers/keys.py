@@ -123,14 +123,21 @@ def normalise_key(value: str, source: str, provider: str | None = None) -> str:
 
     register_secret(value)
     key = value.strip()
+    where = _describe(source)
     bad = next((c for c in key if ord(c) < 32 or ord(c) == 127), None)
     if bad is not None:
-        where = _describe(source)
         raise InvalidKeyError(
             f"The {provider or 'API'} key from {where} contains a control character "
             f"({bad.encode('unicode_escape').decode()!s} at position {key.index(bad)}): a key is "
             f"one line of text. Nothing was sent. Fix {where} (copy the key again, without line "
             f"breaks).", provider=provider)
+    odd = next((c for c in key if ord(c) > 126), None)
+    if odd is not None:
+        raise InvalidKeyError(
+            f"The {provider or 'API'} key from {where} contains a non-ASCII character "
+            f"(U+{ord(odd):04X} at position {key.index(odd)}; a typographic quote or dash from a "
+            f"copied document?). API keys are plain ASCII. Nothing was sent. Fix {where}.",
+            provider=provider)
     return key
 
 
