@@ -73,9 +73,9 @@ class _StaticFallback:
 
 
 def _thumb(img: Any, side: int = 120) -> str:
-    from ..display.html import _jpeg_uri
+    from ..display.html import jpeg_data_uri
 
-    return _jpeg_uri(img, max_side=side, quality=65) if img is not None else ""
+    return jpeg_data_uri(img, max_side=side, quality=65) if img is not None else ""
 
 
 # --------------------------------------------------------------------------------------
@@ -119,7 +119,7 @@ class Player(_StaticFallback, anywidget.AnyWidget):
 
     def __init__(self, video: Any, *, width: int | None = None, muted: bool = False,
                  loop: bool = False, src: str = "", **kwargs: Any) -> None:
-        from ..display.html import _b64, provenance_line
+        from ..display.html import data_uri, provenance_line
         from ..media.encode import poster_jpeg
         from ..media.video import as_video
 
@@ -132,7 +132,7 @@ class Player(_StaticFallback, anywidget.AnyWidget):
         except ValueError:
             rel = ""
         try:
-            poster = "data:image/jpeg;base64," + _b64(poster_jpeg(self.video, max_side=480, quality=65))
+            poster = data_uri(poster_jpeg(self.video, max_side=480, quality=65), "image/jpeg")
         except Exception:  # noqa: BLE001 - a poster is optional
             poster = ""
         caption = f"{self.video.name} · {info.summary()}"
