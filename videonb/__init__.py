@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import VideonbError
 from .media import views as _views
-
-__version__ = "0.1.0"
+from .version import __version__
 
 
 def _load_display() -> None:
