@@ -17,8 +17,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .errors import VideonbError
+from .media import views as _views
+from .version import __version__
 
-__version__ = "0.1.0"
+
+def _load_display() -> None:
+    """Media values get their HTML from the display floor, which registers its views in
+    :mod:`videonb.media.views` when imported; this loader imports it at first use."""
+    import videonb.display  # noqa: F401
+
+
+_views.add_loader(_load_display)
 
 # name -> module that defines it; resolved lazily by __getattr__ (keeps `import videonb` light).
 _LAZY = {

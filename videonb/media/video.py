@@ -12,6 +12,7 @@ from typing import Any, Callable, Sequence
 
 from ..errors import DownloadError, InvalidOptionError, VideonbError
 from .probe import VideoInfo, probe
+from .views import view
 
 __all__ = ["Video", "as_video", "download"]
 
@@ -128,15 +129,11 @@ class Video:
 
     def player(self, **kwargs: Any) -> Any:
         """An inline player (see :class:`videonb.display.Player`)."""
-        from ..display import Player
-
-        return Player(self, **kwargs)
+        return view("player", self, **kwargs)
 
     def report(self, **kwargs: Any) -> Any:
         """Player, frame grid and key-moment timeline in one output."""
-        from ..display import Report
-
-        return Report(self, **kwargs)
+        return view("report", self, **kwargs)
 
     def _repr_html_(self) -> str:
         return self.player()._repr_html_()
