@@ -787,3 +787,24 @@ def test_19_a_full_disk_during_an_output_download_keeps_the_job(runway, home, mo
     assert not list(ledger_mod.ledger().store.rglob("*.part"))
     (video,) = videonb.resume(rec.id, api_key=KEY, base_url=runway.base_url, poll_interval=0.02)
     assert isinstance(video, videonb.Video)
+
+
+def test_5_magics_never_wait_for_a_key(home, monkeypatch, capsys):
+    """Point 5, through the magics: %%videogen with no key fails at once, naming %videonb key;
+    %videonb key asks (hidden) only because the user ran it."""
+    import getpass
+
+    from IPython.core.interactiveshell import InteractiveShell
+
+    monkeypatch.setattr(keys, "_colab_secret", lambda names: None)
+    asked = []
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": asked.append(prompt) or KEY)
+    ip = InteractiveShell.instance()
+    ip.extension_manager.load_extension("videonb")
+    assert ip.run_cell_magic("videogen", "runway --seconds 5", "a kite") is None
+    err = capsys.readouterr().err
+    assert "MissingKeyError" in err and "%videonb key runway" in err and not asked
+    ip.run_line_magic("videonb", "key runway")
+    out = capsys.readouterr().out
+    assert len(asked) == 1 and "key is set" in out and KEY not in out
+    assert keys.find_key(["RUNWAYML_API_SECRET"], provider="runway").source == "set_key"

@@ -32,7 +32,9 @@ HELP = """videonb magics (every one wraps a plain Python function):
   %analyze PATH_OR_VAR ["question"] [--provider P] [--frames N] [--as NAME]
       → videonb.analyze(video, question=...)
   %videonb providers | jobs [cancel ID | resume [ID]] | resume | config
-          | alias NAME PROVIDER/MODEL | help | version
+          | key PROVIDER | alias NAME PROVIDER/MODEL | help | version
+      key PROVIDER asks for that provider's key with hidden input (kept in memory only)
+      → videonb.set_key(provider)
 
   Widgets: videonb.explore(video), videonb.GeneratePanel(), videonb.AnalyzePanel(),
   videonb.ComparePanel() (see videonb.widgets).
@@ -217,7 +219,8 @@ class VideoNbMagics(Magics):
     # --- %videonb ------------------------------------------------------------------------------
     @line_cell_magic
     def videonb(self, line: str, cell: str | None = None) -> Any:
-        """%videonb providers | jobs | resume | config | alias NAME TARGET | help | version"""
+        """%videonb providers | jobs | resume | config | key PROVIDER | alias NAME TARGET | help |
+        version"""
         from ..providers import api
         from ..settings import config
         from ..version import __version__
@@ -257,6 +260,21 @@ class VideoNbMagics(Magics):
             return None
         if cmd == "config":
             return config
+        if cmd == "key":
+            if len(words) != 2:
+                self._fail("usage: %videonb key PROVIDER, e.g. %videonb key runway (asks for the "
+                           "key with hidden input; it is kept in memory only)")
+                return None
+            from ..providers.keys import set_key
+
+            try:
+                info = set_key(words[1])
+            except VideonbError as exc:
+                self._fail(f"{type(exc).__name__}: {exc}")
+                return None
+            print(f"videonb: a {words[1]} key is set for this session ({info.source}; never "
+                  f"saved, never shown).")
+            return None
         if cmd == "alias":
             if len(words) == 1:
                 return dict(self.aliases)
