@@ -808,3 +808,13 @@ def test_5_magics_never_wait_for_a_key(home, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert len(asked) == 1 and "key is set" in out and KEY not in out
     assert keys.find_key(["RUNWAYML_API_SECRET"], provider="runway").source == "set_key"
+
+
+def test_4_gemini_html_answer_is_a_provider_error(home, cut_clips):
+    pytest.importorskip("google.genai")
+    page = Reply(200, b"<!doctype html><html>Log in to the campus network</html>",
+                 {"Content-Type": "text/html"})
+    with Loopback(lambda seen: page) as portal:
+        with pytest.raises(errors.ProviderHTTPError, match="could not be read|proxy"):
+            videonb.analyze(cut_clips[0].path, provider="gemini", base_url=portal.url,
+                            api_key=KEY)

@@ -134,6 +134,11 @@ class GeminiProvider(Provider):
                               retryable=True) from None
                 raise ProviderHTTPError(f"gemini: HTTP {code}: {msg}", provider=self.name,
                                         status=code) from None
+            except ValueError as exc:  # JSON that is not JSON (an HTML page), or not the API's shape
+                raise ProviderHTTPError(
+                    f"gemini: the {what}'s answer could not be read ({type(exc).__name__}); a "
+                    f"proxy or captive portal may be in the way of base_url.",
+                    provider=self.name, retryable=True) from None
             except transport as exc:
                 kind = type(exc).__name__
                 unsent = kind in ("ConnectError", "ConnectTimeout", "ConnectionRefusedError")

@@ -49,7 +49,9 @@ class _RedactingFilter(logging.Filter):
         return True
 
 
-logging.getLogger("videonb").addFilter(_RedactingFilter())
+# A logger's filters do not apply to its children's records: every videonb logger gets one.
+for _name in ("videonb", "videonb.providers"):
+    logging.getLogger(_name).addFilter(_RedactingFilter())
 
 
 @dataclass(frozen=True)
