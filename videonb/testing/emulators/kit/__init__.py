@@ -15,7 +15,8 @@ module             job
 ``jobs``           :class:`Clock` (simulated time), :class:`Job`, :class:`JobScheduler`
 ``urls``           :class:`URLSigner`: signed, expiring output URLs
 ``log``            :class:`RequestLog` (credentials redacted) and :class:`Counts`
-``checks``         :func:`check`: field problems, worded by each provider
+``checks``         :func:`check`: field problems; zod's wording of them
+``billing``        :class:`Wallet`: credits, refunds, daily generation caps
 ``models``         :class:`ModelTable`: one table of model ids and limits per provider
 ``pages``          paged lists (page tokens, ``after`` cursors)
 ``cdn``            :class:`CDN`: a loopback CDN in front of an emulator's outputs
@@ -28,7 +29,8 @@ model table, its auth scheme and its error bodies; see :mod:`.emulator`.
 
 from .auth import AnyOf, Bearer, Header, KeyScheme, Query
 from .cdn import CDN
-from .checks import Problem, check, json_type, utf16_len
+from .billing import Wallet
+from .checks import Problem, check, json_type, utf16_len, zod_custom, zod_issues
 from .emulator import Emulator, Route
 from .faults import COMMON_FAULTS, HTTP_FAULTS, OUTPUT_FAULTS, STATUS_FAULTS, Fault
 from .guard import NetworkBlocked, is_loopback, is_loopback_url, loopback_only
@@ -70,6 +72,7 @@ __all__ = [
     "Route",
     "Stall",
     "URLSigner",
+    "Wallet",
     "check",
     "fmt_number",
     "is_loopback",
@@ -82,4 +85,6 @@ __all__ = [
     "page_by_token",
     "sse_response",
     "utf16_len",
+    "zod_custom",
+    "zod_issues",
 ]
