@@ -38,7 +38,8 @@ from urllib.parse import urlsplit
 
 from . import _media
 from .kit.billing import Wallet
-from .kit.checks import Problem, check, utf16_len, zod_custom, zod_issues
+from .kit.checks import Problem, check, utf16_len
+from .kit.dialects import zod_custom, zod_issues
 from .kit.emulator import Emulator
 from .kit.http import Invalid, Request, Response, iso8601, media_response
 from .kit.jobs import Job

@@ -15,7 +15,8 @@ module             job
 ``jobs``           :class:`Clock` (simulated time), :class:`Job`, :class:`JobScheduler`
 ``urls``           :class:`URLSigner`: signed, expiring output URLs
 ``log``            :class:`RequestLog` (credentials redacted) and :class:`Counts`
-``checks``         :func:`check`: field problems; zod's wording of them
+``checks``         :func:`check`: what is wrong with a request field
+``dialects``       error formats many APIs share: zod issues, OpenAI-style, Google APIs
 ``billing``        :class:`Wallet`: credits, refunds, daily generation caps
 ``models``         :class:`ModelTable`: one table of model ids and limits per provider
 ``pages``          paged lists (page tokens, ``after`` cursors)
@@ -28,9 +29,18 @@ model table, its auth scheme and its error bodies; see :mod:`.emulator`.
 """
 
 from .auth import AnyOf, Bearer, Header, KeyScheme, Query
-from .cdn import CDN
 from .billing import Wallet
-from .checks import Problem, check, json_type, utf16_len, zod_custom, zod_issues
+from .cdn import CDN
+from .checks import Problem, check, json_type, utf16_len
+from .dialects import (
+    google_error,
+    openai_check,
+    openai_error,
+    openai_invalid,
+    openai_listing,
+    zod_custom,
+    zod_issues,
+)
 from .emulator import Emulator, Route
 from .faults import COMMON_FAULTS, HTTP_FAULTS, OUTPUT_FAULTS, STATUS_FAULTS, Fault
 from .guard import NetworkBlocked, is_loopback, is_loopback_url, loopback_only
@@ -75,12 +85,17 @@ __all__ = [
     "Wallet",
     "check",
     "fmt_number",
+    "google_error",
     "is_loopback",
     "is_loopback_url",
     "iso8601",
     "json_type",
     "loopback_only",
     "media_response",
+    "openai_check",
+    "openai_error",
+    "openai_invalid",
+    "openai_listing",
     "page_after",
     "page_by_token",
     "sse_response",

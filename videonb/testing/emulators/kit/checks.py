@@ -2,9 +2,8 @@
 
 :func:`check` finds what is wrong with one value (missing, wrong type, not one of the
 allowed values, too small or too big, badly formatted) and returns a :class:`Problem`;
-each provider renders problems in its own dialect (OpenAI's ``{message, param, code}``,
-Google's field paths).  :func:`zod_issues` words them as zod does, the validator behind
-Runway's API and many other Node services.  Limits come from the provider's
+each provider renders problems in its wire dialect (:mod:`.dialects`: zod issues,
+OpenAI-style errors) or in words of its own.  Limits come from the provider's
 model table, so a new per-model limit is one table entry, not new code."""
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Problem", "check", "is_type", "json_type", "utf16_len", "zod_custom", "zod_issues"]
+__all__ = ["Problem", "check", "is_type", "json_type", "utf16_len"]
 
 _TYPES: dict[str, Callable[[Any], bool]] = {
     "string": lambda v: isinstance(v, str),
@@ -108,55 +107,3 @@ def check(
         if bad:
             return Problem(path, kind, bound, value, minimum, maximum, size, origin)
     return None
-
-
-# --------------------------------------------------------------------------------------
-# zod's wording: issues {code, path, message, ...}
-# --------------------------------------------------------------------------------------
-def _alts(values: tuple[Any, ...]) -> str:
-    return "|".join(f'"{v}"' if isinstance(v, str) else str(v) for v in values)
-
-
-def zod_custom(path: str, message: str, code: str = "custom") -> list[dict[str, Any]]:
-    """One zod issue with a message of the API's own (a dotted *path* becomes a list)."""
-    return [{"code": code, "path": path.split(".") if path else [], "message": message}]
-
-
-def zod_issues(p: Problem | None, formats: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    """The zod issue for *p* (none for None); *formats* names what a field's pattern
-    expects (``{"ratio": 'a ratio like "1280:720"'}``).  A choice among a run of more
-    than three consecutive integers reads as a bound, as ``z.number().min().max()``."""
-    if p is None:
-        return []
-    choices = p.expected if isinstance(p.expected, tuple) else ()
-    ints = len(choices) > 3 and all(type(c) is int for c in choices)
-    run = ints and choices == tuple(range(choices[0], choices[-1] + 1))
-    if p.kind == "choice" and run:
-        small = p.value < choices[0]
-        bound = choices[0] if small else choices[-1]
-        p = Problem(p.path, "too_small" if small else "too_big", bound, p.value, origin="number")
-    issue = zod_custom(p.path, "", p.kind)[0]
-    if p.kind in ("missing", "choice") and choices:
-        head = "Invalid input" if p.kind == "missing" else "Invalid option"
-        issue.update(code="invalid_value", values=list(choices))
-        issue["message"] = f"{head}: expected one of {_alts(choices)}"
-    elif p.kind in ("missing", "type"):
-        expected = "number" if p.kind == "missing" and p.expected == "int" else p.expected
-        got = "undefined" if p.kind == "missing" else json_type(p.value)
-        issue.update(code="invalid_type", expected=expected)
-        issue["message"] = f"Invalid input: expected {expected}, received {got}"
-    elif p.kind == "format":
-        issue["code"] = "invalid_format"
-        issue["message"] = f"Invalid input: expected {(formats or {}).get(p.path, p.expected)}"
-    else:
-        small = p.kind == "too_small"
-        what, unit = {
-            "string": ("string to have", " characters"),
-            "array": ("array to have", " items"),
-        }.get(p.origin or "", ("number to be", ""))
-        bound = int(p.expected) if float(p.expected).is_integer() else p.expected
-        issue.update(origin=p.origin, **{"minimum" if small else "maximum": bound})
-        issue["message"] = (
-            f"Too {'small' if small else 'big'}: expected {what} {'>=' if small else '<='}{bound}{unit}"
-        )
-    return [issue]
