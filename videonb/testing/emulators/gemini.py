@@ -158,7 +158,9 @@ class GeminiEmulator(GenerateContent):
             429: "Resource has been exhausted (e.g. check quota).",
             500: "An internal error has occurred. Please retry or report in "
             "https://developers.generativeai.google/guide/troubleshooting",
+            502: "Bad Gateway.",
             503: "The model is overloaded. Please try again later.",
+            504: "Deadline expired before operation could complete.",
         }
         return google_error(status, message or defaults.get(status, "Request contains an "
                                                             "invalid argument."))

@@ -94,9 +94,8 @@ def openai_error(
 ) -> Response:
     """``{"error": {message, type, param, code}}``; ``type`` defaults by status."""
     if type is None:
-        type = {429: "requests", 500: "server_error", 503: "server_error"}.get(
-            status, "invalid_request_error"
-        )
+        type = "server_error" if status >= 500 else "requests" if status == 429 else None
+        type = type or "invalid_request_error"
     body = {"error": {"message": message, "type": type, "param": param, "code": code}}
     return Response.json(status, body, headers)
 
