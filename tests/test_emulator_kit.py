@@ -10,7 +10,6 @@ simulated clock, and the few real-time waits are bounded waits on events or coun
 from __future__ import annotations
 
 import http.client
-import json
 import socket
 import threading
 import time
@@ -18,6 +17,8 @@ import urllib.parse
 from typing import Any, ClassVar
 
 import pytest
+from test_emulators import Reply  # the raw-HTTP helpers of the emulator tests
+from test_emulators import call as call_path
 
 from videonb.testing.emulators import (
     CDN,
@@ -56,33 +57,10 @@ def _no_network():
     assert all(host in ("127.0.0.1", "::1", "localhost") for host, _ in connections)
 
 
-class Reply:
-    def __init__(self, status: int, headers: dict[str, str], body: bytes) -> None:
-        self.status, self.headers, self.body = status, headers, body
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-    def __repr__(self) -> str:
-        return f"<Reply {self.status} {self.body[:120]!r}>"
-
-
-def call(url: str, method: str = "GET", *, body: Any = None, headers: dict[str, str] | None = None,
-         timeout: float = 10) -> Reply:
+def call(url: str, method: str = "GET", **kw: Any) -> Reply:
     """One request on a fresh connection to an absolute URL."""
     u = urllib.parse.urlsplit(url)
-    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
-    h = dict(headers or {})
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        h.setdefault("Content-Type", "application/json")
-    try:
-        conn.request(method, u.path + (f"?{u.query}" if u.query else ""), body=data, headers=h)
-        resp = conn.getresponse()
-        return Reply(resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read())
-    finally:
-        conn.close()
+    return call_path(f"http://{u.netloc}", method, u.path + (f"?{u.query}" if u.query else ""), **kw)
 
 
 def finished_task(emu: RunwayEmulator) -> dict[str, Any]:
