@@ -132,16 +132,16 @@ _add(V2V, "aleph2", prompt_required=False, credits_per_second=15,
 _add(V2V, "gen4_aleph", ratios=GEN4_RATIOS + ("848:480", "640:480"), credits_per_second=15,
      fields={"references": dict(type="array", maximum=1)})
 _add(V2V, "gemini_omni_flash")
-_RESOLD = "klingO3_4k hailuo3 klingO3_pro klingO3_standard gemini_omni_flash_1.1 seedance2_5 kling_4"
+_RESOLD = ("klingO3_4k hailuo3 klingO3_pro klingO3_standard gemini_omni_flash_1.1"
+           " seedance2_5 kling_4")
 _RESOLD_T2V = _RESOLD + (" kling3.0_4k kling2.5_turbo_pro kling3.0_pro kling3.0_standard"
                          " grok_imagine_1_5 wan3 wan3_prime h3_max grok_imagine_1_5_lite")
 for _endpoint, _names in ((T2V, _RESOLD_T2V), (I2V, _RESOLD_T2V), (V2V, _RESOLD + " " + _SEEDANCE)):
     _add(_endpoint, _names, replace=False, prompt_max=15000, **_I2V)
 
-_MEDIA_LIMITS = {  # bytes: (data URI, URL) per kind; uploads are not emulated
-    "image": (5 * 1024 * 1024, 16 * 1024 * 1024),
-    "video": (16 * 1024 * 1024, 32 * 1024 * 1024),
-}
+#: Largest data URI input, counted on its decoded bytes (the URL and upload limits,
+#: 16/32 MB and 200 MB, are not checked: URLs are never fetched, uploads not emulated).
+_DATA_URI_LIMIT = {"image": 5 * 1024 * 1024, "video": 16 * 1024 * 1024}
 _TYPES = {
     "image": ("image/jpeg", "image/jpg", "image/png", "image/webp"),
     "video": ("video/mp4", "video/quicktime", "video/webm", "video/x-matroska", "video/mov",
@@ -174,6 +174,7 @@ class RunwayEmulator(Emulator):
     provider = "runway"
     provider_faults = frozenset({"moderation", "expired_output", "job_failure"})
     job_failures = FAILURE_MESSAGES
+    job_code_pattern = _CODE
     moderation_code = "SAFETY.INPUT.TEXT"
     default_failure_code = "INTERNAL"
     default_failure_message = "The task failed."
@@ -197,16 +198,6 @@ class RunwayEmulator(Emulator):
                        lambda self, value: setattr(self.wallet, "credits", int(value)))
     daily_limit = property(lambda self: self.wallet.daily_limit,
                            lambda self, value: setattr(self.wallet, "daily_limit", value))
-
-    def _fault_known(self, kind: str) -> bool:
-        return super()._fault_known(kind) or bool(_CODE.match(kind))
-
-    def is_job_fault(self, kind: str) -> bool:
-        return kind in ("moderation", "job_failure") or bool(_CODE.match(kind))
-
-    def failure_message(self, code: str) -> str:
-        prefix = code.rsplit(".", 1)[0]
-        return FAILURE_MESSAGES.get(code) or FAILURE_MESSAGES.get(prefix, "The task failed.")
 
     # ---- routes, auth and error bodies -------------------------------------------------
     def setup_routes(self) -> None:
@@ -266,7 +257,7 @@ class RunwayEmulator(Emulator):
                 mime, data = _media.parse_data_uri(value)
             except _media.DataURIError as exc:
                 return zod_custom(path, str(exc))
-            limit = _MEDIA_LIMITS[kind][0]
+            limit = _DATA_URI_LIMIT[kind]
             if mime not in _TYPES[kind]:
                 return zod_custom(path, f"Unsupported asset type: {mime}.")
             if len(data) > limit:

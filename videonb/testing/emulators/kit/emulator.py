@@ -104,8 +104,11 @@ class Emulator:
     provider_faults: frozenset[str] = COMMON_FAULTS
     #: Where the API key travels.
     auth: KeyScheme = Bearer()
-    #: Job failure codes a fault may name, with the provider's message for each.
+    #: Job failure codes a fault may name, with the provider's message for each (a dotted
+    #: code without its own message takes its parent's: ``A.B.C`` → ``A.B``).
     job_failures: ClassVar[dict[str, str]] = {}
+    #: Further job failure codes a fault may name (``None``: only those above).
+    job_code_pattern: ClassVar[re.Pattern[str] | None] = None
     #: The code a ``"moderation"`` fault gives a job, and a ``"job_failure"`` without ``code=``.
     moderation_code = "moderation"
     default_failure_code = "failed"
@@ -273,7 +276,8 @@ class Emulator:
         return self._faults.active()
 
     def _fault_known(self, kind: str) -> bool:
-        return kind in HTTP_FAULTS or kind in OUTPUT_FAULTS or kind in self.provider_faults
+        known = kind in HTTP_FAULTS or kind in OUTPUT_FAULTS or kind in self.provider_faults
+        return known or self.is_job_fault(kind)
 
     def take_fault(
         self, kinds: Callable[[str], bool] | set[str] | frozenset[str], req: Request
@@ -438,9 +442,16 @@ class Emulator:
 
     # ---- jobs --------------------------------------------------------------------
     def is_job_fault(self, kind: str) -> bool:
-        return kind in ("moderation", "job_failure") or kind in self.job_failures
+        pattern = self.job_code_pattern
+        return (
+            kind in ("moderation", "job_failure")
+            or kind in self.job_failures
+            or bool(pattern and pattern.match(kind))
+        )
 
     def failure_message(self, code: str) -> str:
+        while code not in self.job_failures and "." in code:
+            code = code.rsplit(".", 1)[0]
         return self.job_failures.get(code, self.default_failure_message)
 
     def job_failure(self, fault: Fault) -> tuple[str, str]:
