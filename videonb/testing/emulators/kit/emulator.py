@@ -525,7 +525,9 @@ class Emulator:
 
     def is_own_url(self, url: str) -> bool:
         """True for a URL on this emulator or on its ``output_base``."""
-        if self._server.base_url is None:
-            return False
-        bases = {self._server.base_url, self.output_base}
-        return any(url.startswith(b + "/") for b in bases)
+        bases = [self._server.base_url]
+        try:
+            bases.append(self.output_base)
+        except (RuntimeError, ValueError):  # an output_base server that is not running
+            pass
+        return any(b is not None and url.startswith(b + "/") for b in bases)

@@ -95,11 +95,6 @@ class Request:
             return token or None
         return None
 
-    @property
-    def url(self) -> str:
-        """The absolute URL this request was made to (on the emulator that received it)."""
-        return self.base_url + self.target
-
 
 @dataclass
 class Response:
