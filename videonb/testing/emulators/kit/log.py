@@ -118,8 +118,10 @@ class Counts(Mapping[str, int]):
     ``"download"``, ``"cancel"``, ``"generate"``, ``"upload"``, ``"list"``, …) and each
     route *name* (``"text_to_video.create"``, ``"tasks.retrieve"``, …): requests that
     reached that route, whether a fault or the handler answered them; ``"jobs"``: jobs
-    created (the billed submits); ``"fault"`` and ``"fault:<kind>"``: requests an
-    injected fault answered; ``"unauthorized"``: requests refused for their key.
+    created (the billed submits; Gemini counts uploaded ``"files"``); ``"fault"`` and
+    ``"fault:<kind>"``: faults hit (an HTTP or download fault that answered a request, or
+    a provider fault a route consumed); ``"unauthorized"``: requests the auth check
+    refused (a missing or wrong key, Runway's missing version header).
 
     :meth:`wait` blocks (bounded) until a counter reaches a value, so a test can wait
     for "the download arrived" on another thread without sleeping."""
