@@ -147,7 +147,6 @@ class Emulator:
         self.server_errors: list[str] = []
         self._faults = FaultBook()
         self._routes: list[Route] = []
-        self._lock = threading.RLock()
         self.route("GET", PORTAL_PATH, self._portal, auth=False, kind="portal", name="portal")
         self.setup_routes()
 
