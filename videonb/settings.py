@@ -48,6 +48,9 @@ class Config:
     job_timeout: float = float(_env_int("VIDEONB_JOB_TIMEOUT", 3600))
     #: Seconds to wait for a provider's answer to one API request (connecting: 10 s).
     http_timeout: float = float(_env_int("VIDEONB_HTTP_TIMEOUT", 60))
+    #: In IPython and Jupyter a videonb error shows as its message and fix; with ``debug`` on
+    #: (``%videonb debug on``, or ``VIDEONB_DEBUG=1``) it shows the full traceback instead.
+    debug: bool = os.environ.get("VIDEONB_DEBUG", "").strip().lower() in ("1", "true", "yes", "on")
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))
