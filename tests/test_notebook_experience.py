@@ -114,3 +114,70 @@ def test_2_an_empty_cell_magic_says_write_the_prompt_below(ip, capsys):
     typed = _run(ip, capsys, "%videogen runway a red kite over the sea --seconds 5")
     assert "%%videogen runway --seconds 5\n    a red kite over the sea" in typed
     assert "Docstring" in _run(ip, capsys, "%%videogen?")       # help still works
+
+
+# --- point 4: widget and static outputs agree ----------------------------------------------
+def test_4_one_colour_and_one_name_per_kind():
+    assert len(set(vhtml.KIND_COLORS.values())) == len(vhtml.KIND_COLORS)
+    assert vhtml.KIND_COLORS["fade_in"] != vhtml.KIND_COLORS["fade_out"]
+    assert set(vhtml.KIND_NAMES) == set(vhtml.KIND_COLORS) == set(vhtml.KIND_HELP)
+
+
+def test_4_widget_timeline_writes_times_and_names_like_the_static_one(cut_clip):
+    from videonb.notebook.widgets import FrameGrid, Timeline, _js
+
+    m = videonb.Video(cut_clip.path).moments()
+    tl = Timeline(m)
+    static = tl.static_html()
+    assert {d["kind"] for d in tl.moments} >= {"cut", "fade_out"}
+    for item, moment in zip(tl.moments, m.moments):
+        assert item["span"] == vhtml.moment_span(moment)
+        assert item["name"] == vhtml.KIND_NAMES[moment.kind]
+        assert f'<span class="vnb-t">{item["span"]}</span> {item["name"]}' in static
+    assert "fade out" in static and "fade_out<" not in static
+    grid = FrameGrid(videonb.Video(cut_clip.path).frames(n=4))
+    assert [i["label"] for i in grid.items] == [videonb.types.format_time(i["time"])
+                                                for i in grid.items]
+    # The front end formats no time of its own (it used to write 00:07.240).
+    for esm in (_js.TIMELINE_ESM, _js.GRID_ESM):
+        assert "toFixed" not in esm and "padStart" not in esm
+
+
+def test_4_motion_peaks_are_explained_in_both(cut_clip):
+    from videonb.notebook.widgets import Timeline
+    from videonb.types import KeyMoment
+
+    moments = [KeyMoment(3.0, 3.5, "motion", 9.0, "motion peak (9)"),
+               KeyMoment(6.0, 6.0, "cut", 50.0, "hard cut")]
+    static = vhtml.timeline_html(moments, duration=10.0)
+    assert "N is how much the picture changes from one frame to the next" in static
+    assert f'title="{vhtml.esc(vhtml.KIND_HELP["motion"])}"' in static     # legend tooltip
+
+    class Source:  # an Analysis-shaped value: moments, summary, provider, video
+        summary, provider, video, shots = "", "local", None, []
+
+    Source.moments = moments
+    tl = Timeline(Source())
+    assert "N is how much the picture changes" in tl.explain
+    assert tl.moments[0]["help"] == vhtml.KIND_HELP["motion"]
+
+
+def test_4_5_a_portrait_preview_is_short_and_says_what_it_is(home):
+    from videonb.notebook.widgets import Player
+
+    v = videonb.generate("a lighthouse, portrait", ratio="9:16", seconds=1, progress=False)
+    assert (v.info.width, v.info.height) == (360, 640)
+    page = vhtml.player_html(v)
+    width = int(re.search(r'<video [^>]*style="width:(\d+)px', page).group(1))
+    assert width * 640 / 360 <= videonb.config.player_max_height + 1
+    assert f"max-height:{videonb.config.player_max_height}px" in page
+    # point 5: the label is in a badge above the player (not under its controls) and the caption
+    badge = page.index('<div class="vnb-badge">local preview · not a generative model</div>')
+    assert badge < page.index("<video")
+    caption = re.search(r'vnb-provenance">([^<]*)<', page).group(1)
+    assert caption.startswith("local preview · not a generative model · local/local-v1")
+    w = Player(v)
+    assert w.width == width and w.max_height == videonb.config.player_max_height
+    assert w.badge == "local preview · not a generative model" and "local preview" in w.caption
+    landscape = videonb.generate("a lighthouse", seconds=1, progress=False)
+    assert Player(landscape).width == 640 and vhtml.local_note(landscape.provenance)

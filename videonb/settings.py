@@ -26,6 +26,8 @@ class Config:
     embed_max_bytes: int = _env_int("VIDEONB_EMBED_MAX_BYTES", 1_000_000)
     #: Refuse to embed more than this even when asked (use a link or a file instead).
     embed_hard_limit: int = _env_int("VIDEONB_EMBED_HARD_LIMIT", 20_000_000)
+    #: Tallest an inline player is drawn, in pixels (a portrait clip gets a narrower player).
+    player_max_height: int = _env_int("VIDEONB_PLAYER_MAX_HEIGHT", 480)
     #: Longest side of frame-grid thumbnails, in pixels.
     grid_thumb_side: int = 320
     #: Longest side of timeline thumbnails, in pixels.
