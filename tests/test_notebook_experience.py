@@ -116,6 +116,25 @@ def test_2_an_empty_cell_magic_says_write_the_prompt_below(ip, capsys):
     assert "Docstring" in _run(ip, capsys, "%%videogen?")       # help still works
 
 
+# --- point 3: the tables fit and keep their details ----------------------------------------
+def test_3_providers_table_is_compact_with_details_on_demand(home, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    table = videonb.providers()
+    page = table._repr_html_()
+    compact = page.split('<details class="vnb-all">')[0]
+    head = re.findall(r"<th[^>]*>([^<]*)</th>", compact)
+    assert head == ["provider/model", "does", "seconds", "price", "key", "ready"]
+    assert "max-width:800px" in page and "table-layout:fixed" in compact
+    assert all("white-space:nowrap" in td for td in re.findall(r"<td [^>]*>", compact))
+    assert 'title="set (env:OPENAI_API_KEY)"' in compact            # the whole text on hover
+    details = page.split('<details class="vnb-all">')[1]
+    assert "1280:720" in details and "max_prompt" in details          # every field, on demand
+    assert KEY not in page and KEY not in repr(table)
+    text = repr(table).splitlines()
+    assert max(len(ln) for ln in text[:len(table) + 2]) <= 160       # readable in a terminal
+    assert any(r.provider == "runway" and r.ratios for r in table)   # rows keep every field
+
+
 # --- point 4: widget and static outputs agree ----------------------------------------------
 def test_4_one_colour_and_one_name_per_kind():
     assert len(set(vhtml.KIND_COLORS.values())) == len(vhtml.KIND_COLORS)

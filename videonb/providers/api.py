@@ -458,45 +458,20 @@ async def ask_async(video: Any, question: str, **kwargs: Any) -> str:
 
 
 # --- bookkeeping ---------------------------------------------------------------------------------
-class _Table(list):  # type: ignore[type-arg]
-    """A list of rows that renders as an HTML table (and plain text)."""
-
-    def __init__(self, rows: list[Any], columns: list[str], title: str) -> None:
-        super().__init__(rows)
-        self.columns, self.title = columns, title
-
-    def _repr_html_(self) -> str:
-        from ..display.html import esc
-
-        head = "".join(f"<th>{esc(c)}</th>" for c in self.columns)
-        body = "".join("<tr>" + "".join(f"<td>{esc(str(getattr(r, c, '')))}</td>" for c in self.columns)
-                       + "</tr>" for r in self)
-        return (f'<div class="vnb"><b>{esc(self.title)}</b><table><thead><tr>{head}</tr></thead>'
-                f"<tbody>{body}</tbody></table></div>")
-
-    def __repr__(self) -> str:
-        widths = [max(len(c), *(len(str(getattr(r, c, ""))) for r in self)) if self else len(c)
-                  for c in self.columns]
-        line = "  ".join(c.ljust(w) for c, w in zip(self.columns, widths))
-        rows = ["  ".join(str(getattr(r, c, "")).ljust(w) for c, w in zip(self.columns, widths))
-                for r in self]
-        return "\n".join([self.title, line, *rows])
-
-
 def providers() -> Any:
-    """Providers and models: capabilities, limits, prices, and whether a key is set (never the key)."""
-    rows = list_providers()
-    cols = ["provider", "model", "operations", "durations", "ratios", "max_prompt", "price", "key",
-            "available"]
-    return _Table(rows, cols, "videonb providers")
+    """Providers and models: capabilities, limits, prices, and whether a key is set (never the
+    key).  A list of rows that shows as a table fitting the notebook (details on demand)."""
+    from ..display.tables import providers_table
+
+    return providers_table(list_providers())
 
 
 def jobs(*, limit: int = 50, status: str | None = None) -> Any:
-    """Jobs recorded in the ledger, newest first."""
-    rows = ledger().all(limit=limit, status=status)
-    cols = ["id", "provider", "model", "operation", "status", "progress", "cost_estimate", "cost",
-            "remote_id", "error_code", "output_path"]
-    return _Table(rows, cols, f"videonb jobs ({ledger().path})")
+    """Jobs recorded in the ledger, newest first (a list of records that shows as a table)."""
+    from ..display.tables import jobs_table
+
+    led = ledger()
+    return jobs_table(led.all(limit=limit, status=status), where=str(led.path))
 
 
 def _same_server(a: str | None, b: str | None) -> bool:
