@@ -200,3 +200,119 @@ def test_4_5_a_portrait_preview_is_short_and_says_what_it_is(home):
     assert w.badge == "local preview · not a generative model" and "local preview" in w.caption
     landscape = videonb.generate("a lighthouse", seconds=1, progress=False)
     assert Player(landscape).width == 640 and vhtml.local_note(landscape.provenance)
+
+
+# --- point 6: emulated costs ----------------------------------------------------------------
+@pytest.mark.parametrize("url, loop", [
+    ("http://127.0.0.1:8000/v1", True), ("http://127.9.9.9", True), ("http://[::1]:80", True),
+    ("http://localhost:4000", True), ("https://api.dev.runwayml.com", False),
+    ("https://127.0.0.1.nip.io", False), ("http://10.0.0.1:80", False), (None, False),
+])
+def test_6_only_a_loopback_address_can_be_an_emulator(url, loop):
+    from videonb.providers import emulation
+
+    assert emulation.is_loopback(url) is loop
+
+
+def test_6_a_real_host_is_never_emulated_whatever_it_answers():
+    from videonb.providers import emulation
+
+    emulation.observe("https://api.dev.runwayml.com/v1/tasks", {"server": "videonb-emulator"})
+    assert emulation.verdict("https://api.dev.runwayml.com") is False
+    emulation.observe("http://127.0.0.1:1/v1", {"server": "uvicorn"})  # a local gateway
+    assert emulation.verdict("http://127.0.0.1:1") is False
+    emulation.observe("http://127.0.0.1:1/v1", {"server": "videonb-emulator"})
+    assert emulation.verdict("http://127.0.0.1:1/v1") is True
+    assert emulation.verdict("http://127.0.0.1:2") is None          # not heard from yet
+
+
+def test_6_the_emulators_send_the_marker():
+    """videonb recognises its emulators by the Server header they already send (the kit's
+    handler); if the kit ever stops sending it, emulated jobs would count as real money."""
+    import urllib.request
+
+    from videonb.providers import emulation
+
+    for emu_cls in (RunwayEmulator, OpenAIEmulator):
+        with emu_cls() as emu:
+            try:
+                urllib.request.urlopen(emu.base_url + "/no-such-path", timeout=5)
+            except urllib.error.HTTPError as exc:
+                server = exc.headers.get("Server", "")
+            assert server.startswith(emulation.MARKER), server
+
+
+def test_6_emulated_jobs_are_marked_everywhere_and_never_block_a_real_one(home, monkeypatch):
+    from test_trust import SUCCEEDED, FakeRunway
+
+    from videonb.display.progress import job_html
+
+    monkeypatch.setattr(videonb.config, "budget_usd", 1.0)
+    with RunwayEmulator(expected_key=KEY, job_seconds=0.05) as emu:
+        v = videonb.generate("an emulated kite", provider="runway", base_url=emu.base_url,
+                             seconds=5, **FAST)            # $0.60, emulated
+        assert v.provenance["emulated"] is True
+        assert "$0.60 emulated (not billed)" in vhtml.provenance_line(v.provenance)
+        assert "$0.60 emulated (not billed)" in vhtml.player_html(v)
+        assert "emulated (not billed)" in job_html(videonb.jobs()[0])
+        # Emulated jobs rehearse the budget against each other: a second one would pass $1.
+        with pytest.raises(errors.BudgetExceededError, match="emulated jobs, which count only against other emulated"):
+            videonb.generate("another emulated kite", provider="runway", base_url=emu.base_url,
+                             seconds=5, **FAST)
+    led = ledger_mod.ledger()
+    assert led.spent() == 0 and led.spent(emulated=True) == pytest.approx(0.6)
+    # A loopback server that is not an emulator (a local gateway) is real money: it is
+    # admitted (emulated spending never blocks it), marked real, and counted.
+    with FakeRunway([SUCCEEDED]) as real:
+        r = videonb.generate("a real kite", provider="runway", base_url=real.url, seconds=5,
+                             **FAST)
+    assert r.provenance["emulated"] is False
+    assert "emulated" not in vhtml.provenance_line(r.provenance)
+    assert led.spent() == pytest.approx(0.6) and videonb.jobs()[0].emulated == 0
+    with FakeRunway([SUCCEEDED]) as real:
+        with pytest.raises(errors.BudgetExceededError):
+            videonb.generate("a second real kite", provider="runway", base_url=real.url,
+                             seconds=5, **FAST)
+
+
+def test_6_the_estimate_line_says_emulated_once_the_server_is_known(home, capsys):
+    with RunwayEmulator(expected_key=KEY, job_seconds=0.05) as emu:
+        videonb.generate("a first kite", provider="runway", base_url=emu.base_url, seconds=5,
+                         api_key=KEY, poll_interval=0.02)
+        capsys.readouterr()
+        videonb.generate("a second kite", provider="runway", base_url=emu.base_url, seconds=5,
+                         api_key=KEY, poll_interval=0.02)
+    err = capsys.readouterr().err
+    assert "estimated $0.60 (5 s × $0.120/s) — emulated, not billed" in err
+    assert "emulated (not billed)" in err                          # the progress line too
+
+
+def test_6_ledger_schema_3_adds_the_column_by_migration(tmp_path):
+    cols = {k: v for k, v in ledger_mod._COLUMNS.items() if k != "emulated"}
+    path = tmp_path / "ledger.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute(f"CREATE TABLE jobs ({', '.join(f'{k} {v}' for k, v in cols.items())})")
+    conn.execute("INSERT INTO jobs (id, provider, model, operation, request, cache_key, status, "
+                 "cost, session, created_at, updated_at) VALUES ('vnb_old', 'runway', 'gen4.5', "
+                 "'text_to_video', '{}', 'k', 'succeeded', 0.6, 's', 1, 1)")
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+    led = ledger_mod.Ledger(tmp_path)
+    with sqlite3.connect(path) as c:
+        assert c.execute("PRAGMA user_version").fetchone()[0] == ledger_mod.SCHEMA_VERSION == 3
+        assert "emulated" in {r[1] for r in c.execute("PRAGMA table_info(jobs)")}
+    old = led.get("vnb_old")
+    assert old is not None and old.emulated is None and led.spent("s") == pytest.approx(0.6)
+
+
+def test_6_3_jobs_table_marks_emulated_costs(home):
+    with RunwayEmulator(expected_key=KEY, job_seconds=0.05) as emu:
+        videonb.generate("a kite for the table", provider="runway", base_url=emu.base_url,
+                         seconds=5, **FAST)
+    table = videonb.jobs()
+    assert table[0].emulated == 1
+    assert "$0.60 emulated (not billed)" in repr(table)
+    page = table._repr_html_()
+    assert "$0.60 emulated (not billed)" in page.split("<details")[0]
+    assert ">emulated</th>" in page                                  # a column of its own

@@ -485,7 +485,9 @@ def test_7_an_expired_url_is_polled_again_once_then_reported(runway, home):
     rec = videonb.jobs()[0]
     assert rec.status == "failed" and rec.error_code == "OUTPUT_EXPIRED"
     assert rec.cost == pytest.approx(0.6)             # billed: it counts toward the budget
-    assert ledger_mod.ledger().spent() >= 0.6
+    # (an emulator's job, issue 14 point 6: it counts against other emulated jobs, never as money)
+    assert ledger_mod.ledger().spent(emulated=True) >= 0.6
+    assert rec.emulated == 1 and ledger_mod.ledger().spent() == 0
     assert len(runway.requests.filter(path="/outputs/")) == 2
 
 
@@ -577,7 +579,9 @@ def test_10_the_budget_holds_under_concurrency(runway, home, monkeypatch):
     refused = [r for r in results if isinstance(r, errors.BudgetExceededError)]
     assert len(ok) == 1 and len(refused) == 3, results
     assert len(_posts(runway)) == 1
-    assert ledger_mod.ledger().spent() == pytest.approx(0.6)
+    # (an emulator's job, issue 14 point 6: it counts against other emulated jobs, never as money)
+    assert ledger_mod.ledger().spent(emulated=True) == pytest.approx(0.6)
+    assert ledger_mod.ledger().spent() == 0
 
 
 # --- point 11: resume() leaves live jobs alone -----------------------------------------------

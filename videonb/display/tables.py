@@ -162,5 +162,7 @@ def jobs_table(rows: Sequence[Any], *, where: str) -> Table:
         Column("created", lambda r: time.strftime("%m-%d %H:%M", time.localtime(r.created_at)),
                12, 11),
     ], all_columns=["id", "provider", "model", "operation", "status", "progress",
-                    "cost_estimate", "cost", "remote_id", "error_code", "error_message",
-                    "output_path"])
+                    "cost_estimate", "cost", "emulated", "remote_id", "error_code",
+                    "error_message", "output_path"],
+        note="Emulated jobs (run against a loopback emulator) are never billed and never count "
+             "toward videonb.config.budget_usd.")

@@ -21,6 +21,7 @@ from ..errors import (
     StorageError,
     VideonbError,
 )
+from . import emulation
 from .base import Analysis, Provider, Request, hash_file
 from .jobs import Job, driving, follow, run_job, video_from_record
 from .ledger import Ledger, ledger, owned
@@ -143,7 +144,10 @@ async def _start(prov: Provider, req: Request, *, refresh: bool) -> tuple[Any, J
     claim = led.claim(provider=prov.name, model=req.model, operation=req.operation,
                       request_json=req.to_json(), cache_key=key, prompt_hash=req.prompt_hash,
                       cost_estimate=estimate, budget=None if prov.local else config.budget_usd,
-                      use_cache=not refresh, describe=f"This {prov.name} job")
+                      use_cache=not refresh, describe=f"This {prov.name} job",
+                      # emulated jobs rehearse the budget among themselves; they never hold
+                      # back a job that may go to a real provider
+                      count_emulated=emulation.emulated(prov.endpoint))
     if claim.kind == "cached":
         return video_from_record(claim.record, req, cached=True), None, False
     return None, Job(claim.record, prov, req, led), claim.kind == "created"
@@ -242,7 +246,7 @@ def _sync(coro_fn: Any, *args: Any, progress: bool = True, **kwargs: Any) -> Any
                 kwargs.get("refresh")
                 or _ledger_for(prepared[0]).cached(
                     prepared[1].cache_key(prepared[0].endpoint)) is None):
-            display.estimate(*prepared)
+            display.estimate(*prepared, emulated=emulation.emulated(prepared[0].endpoint))
         state: dict[str, Any] = {}
         kwargs["on_update"] = lambda rec: state.__setitem__("rec", rec)  # called on the loop thread
 
@@ -427,9 +431,12 @@ async def analyze_async(video: Any, *, provider: str | None = None, model: str |
         prov = get_provider(name, api_key=api_key, base_url=base_url, **provider_options)
         if prov.needs_key:
             prov.key()  # a missing or unusable key fails here, before any upload
-        return await prov.analyze(v, question=question, model=model, frames=frames)
+        result = await prov.analyze(v, question=question, model=model, frames=frames)
     except BaseException as exc:
         raise guarded(exc, name) from None
+    if not prov.local and emulation.emulated(prov.endpoint) and isinstance(result.raw, dict):
+        result.raw["emulated"] = True  # the answer is an emulator's, not a model's
+    return result
 
 
 def analyze(video: Any, *, provider: str | None = None, model: str | None = None,
@@ -467,7 +474,8 @@ def providers() -> Any:
 
 
 def jobs(*, limit: int = 50, status: str | None = None) -> Any:
-    """Jobs recorded in the ledger, newest first (a list of records that shows as a table)."""
+    """Jobs recorded in the ledger, newest first (a list of records that shows as a table;
+    emulated jobs are marked as such)."""
     from ..display.tables import jobs_table
 
     led = ledger()

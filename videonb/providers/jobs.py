@@ -37,6 +37,7 @@ from ..errors import (
     StorageError,
     VideonbError,
 )
+from . import emulation
 from .base import PollResult, Provider, Request, hash_file
 from .ledger import JobRecord, Ledger
 
@@ -209,7 +210,7 @@ def video_from_record(rec: JobRecord, request: Request, *, cached: bool = False)
         "cost_usd": rec.cost if rec.cost is not None else rec.cost_estimate,
         "seconds": request.seconds, "prompt_hash": rec.prompt_hash,
         "created": rec.created_at, "finished": rec.finished_at, "output_sha256": rec.output_hash,
-        "cached": cached,
+        "cached": cached, "emulated": bool(rec.emulated),
     }
     return v
 
@@ -502,7 +503,9 @@ async def _submit(provider: Provider, request: Request, rec: JobRecord, ledger: 
                error_message="the provider's answer had no job id")
         raise ProviderHTTPError(f"{rec.provider}: the submit answer had no job id; check the "
                                 f"provider's dashboard.", provider=rec.provider)
-    rec = update(status="submitted", remote_id=remote_id, submitted_at=time.time())
+    # The submit's answer says whether this server is one of videonb's emulators (never billed).
+    rec = update(status="submitted", remote_id=remote_id, submitted_at=time.time(),
+                 emulated=1 if emulation.emulated(provider.endpoint) else 0)
     await _cancel_if_requested(provider, rec, ledger)
     return rec
 

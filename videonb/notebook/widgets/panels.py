@@ -136,10 +136,11 @@ def _prepare(prompt: str, provider: str, model: str | None, *, seconds: float | 
 
 def _estimate_text(prov: Any, req: Any) -> str:
     from ...display.progress import estimate_text
+    from ...providers.emulation import emulated
 
     if prov.local:
         return "free (rendered locally, no network)"
-    return (estimate_text(prov.model(req.model), req.seconds)
+    return (estimate_text(prov.model(req.model), req.seconds, emulated=emulated(prov.endpoint))
             or "no price on record for this model: the budget cannot guard it")
 
 
@@ -585,7 +586,7 @@ class ComparePanel(_StaticFallback, W.VBox):
             self._start(target, p)
 
     def _start(self, target: str, prepared: Any) -> None:
-        from ...display.html import esc
+        from ...display.html import esc, money_text
 
         status, box = self._cells[target]
         started = time.time()
@@ -606,7 +607,8 @@ class ComparePanel(_StaticFallback, W.VBox):
                     prov = getattr(video, "provenance", None) or {}
                     cost = prov.get("cost_usd")
                     money = "cached, not billed again" if prov.get("cached") else (
-                        f"${cost:.2f}" if cost else est_text)
+                        money_text(cost, emulated=bool(prov.get("emulated"))) if cost
+                        else est_text)
                     status.value = (f'<span class="vnb-caption" data-status="succeeded">{took:.1f} s'
                                     f" · {esc(money)}</span>")
                     box.children = [Player(video, width=320)]
