@@ -316,3 +316,69 @@ def test_6_3_jobs_table_marks_emulated_costs(home):
     page = table._repr_html_()
     assert "$0.60 emulated (not billed)" in page.split("<details")[0]
     assert ">emulated</th>" in page                                  # a column of its own
+
+
+# --- point 7: the frame-selection rule, and no black frames ---------------------------------
+def _clip_with_black(tmp_path, seconds=20.0, black=(2.0, 3.0), fps=10):
+    import numpy as np
+
+    from videonb.media.encode import encode_video
+
+    n = int(seconds * fps)
+    rng = np.random.default_rng(0)
+    base = rng.integers(0, 255, (90, 160, 3), dtype=np.uint8)
+    frames = []
+    for i in range(n):
+        t = i / fps
+        img = np.roll(base, i, axis=1)
+        if black[0] <= t < black[1]:
+            img = np.zeros_like(img)
+        frames.append(img)
+    return videonb.Video(encode_video(frames, tmp_path / "black.mp4", fps=fps))
+
+
+def test_7_a_black_shot_is_skipped_and_its_place_given_to_another(tmp_path):
+    from videonb.media.frame_choice import choose_frames, is_blank
+    from videonb.types import Shot
+
+    v = _clip_with_black(tmp_path)
+    shots = [Shot(0, 0.0, 2.0), Shot(1, 2.0, 3.0), Shot(2, 3.0, 20.0)]   # the middle one black
+    choice = choose_frames(v, shots, 4)
+    assert choice.sent == 4 and not any(is_blank(img) for img in choice.frames.images)
+    assert not any(2.0 <= t < 3.0 for t in choice.frames.times)
+    assert choice.skipped == [(2.0, 3.0)]
+    note = choice.note()
+    assert "4 frames sent (frames=4" in note and "black or blank throughout" in note
+    assert "0:02.00–0:03.00" in note
+
+
+def test_7_a_black_middle_is_replaced_from_the_same_shot(tmp_path):
+    from videonb.media.frame_choice import choose_frames, is_blank
+    from videonb.types import Shot
+
+    v = _clip_with_black(tmp_path, seconds=4.0, black=(1.6, 2.4))
+    choice = choose_frames(v, [Shot(0, 0.0, 4.0)], 8)
+    (t,) = choice.frames.times
+    assert not is_blank(choice.frames.images[0]) and 0.0 <= t < 4.0
+    assert choice.replaced and choice.replaced[0][0] == pytest.approx(2.0)
+    note = choice.note()
+    assert note.startswith("1 of at most 8 frames sent (frames=8 is a maximum)")
+    assert "replaced by a better one from the same shot" in note
+
+
+def test_7_notebook_03s_analysis_says_the_rule_and_sends_no_black_frame(home):
+    from videonb.media.frame_choice import is_blank
+    from videonb.testing.clips import make_cut_clip
+
+    make_cut_clip("understand.mp4", seconds=16, seed=6, dissolves=1, fades=1, stamp_ids=False)
+    with OpenAIEmulator() as fake:
+        a = videonb.analyze("understand.mp4", provider="openai", base_url=fake.base_url + "/v1",
+                            api_key="placeholder", frames=8)
+        sent = fake.chat_requests[-1]
+    assert not any(is_blank(img) for img in a.frames.images)
+    assert a.raw["frames_sent"] == len(a.frames.times) == len(sent["details"])
+    assert a.raw["frames_note"].startswith(f"{a.raw['frames_sent']} of at most 8 frames sent")
+    assert "one from the middle of each shot" in a.raw["frames_note"]
+    page = a._repr_html_()
+    assert vhtml.esc(a.raw["frames_note"]) in page
+    assert a.raw["emulated"] is True and "answered by an emulator" in page

@@ -60,22 +60,11 @@ MODELS = {
 def choose_frame_times(shots: list[Any], duration: float, budget: int, *,
                        long_shot: float = 8.0) -> list[float]:
     """One frame per shot (its middle), plus one more every ``long_shot`` seconds of long
-    shots, thinned evenly to ``budget`` frames; always covers the whole video."""
-    if budget < 1:
-        raise InvalidOptionError("frames must be at least 1.")
-    times: list[float] = []
-    for s in shots or []:
-        extra = int(max(0.0, s.end - s.start) // long_shot)
-        k = 1 + extra
-        for i in range(k):
-            times.append(s.start + (i + 0.5) * (s.end - s.start) / k)
-    if not times:
-        times = [(i + 0.5) * duration / budget for i in range(budget)]
-    times.sort()
-    if len(times) > budget:
-        step = len(times) / budget
-        times = [times[int(i * step + step / 2)] for i in range(budget)]
-    return [min(max(0.0, t), max(0.0, duration - 1e-3)) for t in times]
+    shots, thinned evenly to ``budget`` frames; always covers the whole video.  (The rule
+    lives in :mod:`videonb.media.frame_choice`, which also keeps blank frames out.)"""
+    from ..media.frame_choice import shot_frame_times
+
+    return shot_frame_times(shots, duration, budget, long_shot=long_shot)
 
 
 class OpenAIProvider(Provider):
@@ -192,8 +181,8 @@ class OpenAIProvider(Provider):
         import asyncio
 
         from ..media.encode import encode_jpeg
+        from ..media.frame_choice import choose_frames
         from ..media.moments import detect
-        from ..media.sampling import sample_frames
 
         mid = model or self.options.get("vision_model") or "gpt-4.1-mini"
         budget = int(frames or self.options.get("frames", 16))
@@ -202,9 +191,11 @@ class OpenAIProvider(Provider):
             raise InvalidOptionError(f"detail={detail!r}: use low, high, auto or original.")
         moments = await asyncio.to_thread(detect, video)
         duration = video.info.duration
-        times = choose_frame_times(list(moments.shots), duration, budget)
         side = 512 if detail == "low" else 1024
-        grid = await asyncio.to_thread(sample_frames, video, times=times, max_side=side)
+        # One frame per shot within the budget, never a black one when the shot has better.
+        choice = await asyncio.to_thread(choose_frames, video, list(moments.shots), budget,
+                                         max_side=side)
+        grid = choice.frames
         content: list[dict[str, Any]] = [{"type": "text", "text": _instructions(duration, question)}]
         for t, img in zip(grid.times, grid.images):
             uri = "data:image/jpeg;base64," + base64.b64encode(encode_jpeg(img, quality=80)).decode()
@@ -226,6 +217,7 @@ class OpenAIProvider(Provider):
         return Analysis(summary=parsed.summary, moments=parsed.moments, answer=parsed.answer,
                         provider=self.name, model=mid, video=video, frames=grid,
                         shots=list(moments.shots), raw={"frames_sent": len(grid.times),
+                                                        "frames_note": choice.note(),
                                                         "detail": detail, "text": text})
 
     async def _chat(self, body: dict[str, Any]) -> str:
