@@ -382,3 +382,75 @@ def test_7_notebook_03s_analysis_says_the_rule_and_sends_no_black_frame(home):
     page = a._repr_html_()
     assert vhtml.esc(a.raw["frames_note"]) in page
     assert a.raw["emulated"] is True and "answered by an emulator" in page
+
+
+# --- point 8: the demo's hints, .gitignore and README ----------------------------------------
+def test_8_the_demo_hint_uses_the_venvs_pip(tmp_path, capsys, monkeypatch):
+    from videonb import cli
+
+    assert cli.main(["demo", "--out", str(tmp_path / "d")]) == 0
+    out = capsys.readouterr().out
+    hint = out.splitlines()[-1].strip()
+    assert not re.search(r"(^|&&\s*)pip ", hint), hint
+    assert " -m pip install jupyterlab" in hint and " lab " in hint
+    monkeypatch.setattr(sys, "prefix", sys.base_prefix)          # a system Python, no venv
+    bare = cli.tutorials_command(Path("notebooks"))
+    assert bare.startswith("python3 -m venv .venv && .venv/bin/python -m pip install")
+
+
+def test_8_gitignore_and_readme_match_what_the_demo_does():
+    from videonb.cli import build_parser
+
+    out = build_parser().parse_args(["demo"]).out
+    ignored = (ROOT / ".gitignore").read_text().split()
+    assert f"/{out}/" in ignored and "/demo-output/" not in ignored
+    readme = (ROOT / "README.md").read_text()
+    first = readme.index("python3 -m venv")
+    assert "python3-venv" in readme[:first]
+    assert "bare `pip`" not in readme and "\npip install" not in readme
+
+
+# --- point 9: scripts/test.sh says what it is doing ------------------------------------------
+def test_9_test_sh_prints_one_line_per_phase(tmp_path):
+    repo = tmp_path / "repo"
+    (repo / "scripts").mkdir(parents=True)
+    shutil.copy(ROOT / "scripts" / "test.sh", repo / "scripts" / "test.sh")
+    (repo / ".venv" / "bin").mkdir(parents=True)
+    calls = tmp_path / "calls"
+    stub = repo / ".venv" / "bin" / "python"  # records what it was asked to do, succeeds
+    stub.write_text(f"#!/bin/sh\necho \"$*\" >> {calls}\n")
+    stub.chmod(0o755)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "chromium").write_text("#!/bin/sh\n")
+    (bin_dir / "chromium").chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    out = subprocess.run(["bash", str(repo / "scripts" / "test.sh"), "-q", "-k", "x"],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    phases = [re.match(r"videonb test\.sh \[(\d)/5\] ([a-z ]+):", ln) for ln in lines]
+    assert [m.group(2) for m in phases if m] == ["apt", "venv", "pip", "sdk check", "pytest"]
+    assert len(lines) == 5 and all(re.search(r"\(\d+ s\)$", ln) for ln in lines[:4]), lines
+    assert calls.read_text().splitlines()[-1] == "-m pytest -q -k x"
+    # CI still runs exactly the README's command.
+    assert "bash scripts/test.sh -q" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_9_a_failing_phase_ends_its_line_with_failed(tmp_path):
+    repo = tmp_path / "repo"
+    (repo / "scripts").mkdir(parents=True)
+    shutil.copy(ROOT / "scripts" / "test.sh", repo / "scripts" / "test.sh")
+    (repo / ".venv" / "bin").mkdir(parents=True)
+    stub = repo / ".venv" / "bin" / "python"
+    stub.write_text("#!/bin/sh\ncase \"$*\" in *import*) exit 1;; esac\n")
+    stub.chmod(0o755)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "chromium").write_text("#!/bin/sh\n")
+    (bin_dir / "chromium").chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    out = subprocess.run(["bash", str(repo / "scripts" / "test.sh")], capture_output=True,
+                         text=True, env=env, timeout=60)
+    assert out.returncode != 0
+    assert re.search(r"\[4/5\] sdk check: .* FAILED \(\d+ s\)$", out.stdout.splitlines()[-1])

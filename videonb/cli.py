@@ -62,8 +62,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
     nb = Path(__file__).resolve().parent.parent / "notebooks"
     _print("")
     _print("Tutorials: open them in JupyterLab with")
-    _print(f"  pip install jupyterlab && jupyter lab {nb if nb.is_dir() else 'notebooks/'}")
+    _print(f"  {tutorials_command(nb if nb.is_dir() else Path('notebooks'))}")
     return 0
+
+
+def tutorials_command(notebooks: Path) -> str:
+    """The command that installs JupyterLab where videonb runs and opens the tutorials: the
+    venv's own ``python -m pip`` (a bare ``pip`` may be another Python's, and Debian's system
+    Python refuses it: "externally-managed-environment"), or a new venv first."""
+    import shlex
+
+    py = Path(sys.executable)
+    in_venv = sys.prefix != getattr(sys, "base_prefix", sys.prefix)
+    where = shlex.quote(str(notebooks))
+    if in_venv:
+        jupyter = shlex.quote(str(py.with_name("jupyter")))
+        return f"{shlex.quote(str(py))} -m pip install jupyterlab && {jupyter} lab {where}"
+    return (f"python3 -m venv .venv && .venv/bin/python -m pip install -e '.[demo]' jupyterlab "
+            f"&& .venv/bin/jupyter lab {where}")
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
