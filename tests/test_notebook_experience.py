@@ -454,3 +454,83 @@ def test_9_a_failing_phase_ends_its_line_with_failed(tmp_path):
                          text=True, env=env, timeout=60)
     assert out.returncode != 0
     assert re.search(r"\[4/5\] sdk check: .* FAILED \(\d+ s\)$", out.stdout.splitlines()[-1])
+
+
+# --- the doctor ------------------------------------------------------------------------------
+def test_doctor_names_where_keys_are_never_the_keys(home, monkeypatch):
+    from videonb.notebook.doctor import checkup
+
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    (home / ".env").write_text(f"RUNWAYML_API_SECRET={KEY}x\n")
+    found = checkup()
+    text = found.text()
+    keys = found.to_dict()["keys (where each was found; never the key itself)"]
+    assert keys["openai"] == "found: environment variable OPENAI_API_KEY"
+    assert keys["runway"].startswith("found: RUNWAYML_API_SECRET in ") and ".env" in keys["runway"]
+    assert keys["gemini"].startswith("not found: set GEMINI_API_KEY")
+    assert KEY not in text and KEY[:10] not in json.dumps(found.to_dict())
+
+
+def test_doctor_reports_ledger_cache_extras_and_widgets(home):
+    from videonb.notebook.doctor import checkup
+
+    videonb.generate("a kite for the doctor", seconds=1, progress=False)   # one job, one output
+    facts = checkup().to_dict()
+    files = facts["ledger and cache"]
+    assert str(home / "home" / "ledger.sqlite3") in files["ledger"]
+    assert "from $VIDEONB_HOME" in files["ledger"] and "1 job(s): 1 succeeded" in files["ledger"]
+    assert "1 file(s)" in files["outputs"]
+    assert os.environ["VIDEONB_CACHE_DIR"] in files["cache"]
+    extras = facts["optional extras (pip install 'videonb[NAME]')"]
+    assert set(extras) == {"gemini", "demo", "test", "bench"}
+    assert extras["test"].startswith("installed")                # this suite runs with it
+    assert facts["widgets (installed here, in the kernel)"]["anywidget"] != "not installed"
+
+
+def test_doctor_extras_table_matches_pyproject():
+    import tomllib
+
+    from videonb.notebook.doctor import EXTRAS
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]
+    names = {k: [re.match(r"[A-Za-z0-9_.-]+", r).group(0) for r in v] for k, v in declared.items()}
+    assert names == EXTRAS
+
+
+def test_doctor_page_widget_magic_and_command(home, ip, capsys):
+    from videonb import cli
+    from videonb.display.doctor import NOT_CHECKED
+    from videonb.notebook.doctor import PLAYBACK_PROBES
+    from videonb.notebook.widgets import Doctor
+
+    d = ip.run_line_magic("videonb", "doctor")
+    assert isinstance(d, Doctor) and not d.rendered and d.plays == {}
+    bundle = d._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert "application/vnd.jupyter.widget-view+json" in data
+    static = data["text/html"]
+    for label, mime in PLAYBACK_PROBES:                   # the browser is asked in the page
+        assert f'data-label="{label}" data-mime="{vhtml.esc(mime)}"' in static
+    assert vhtml.esc(NOT_CHECKED) in static and "canPlayType" in static
+    assert "not checked yet" in repr(d)
+    d.set_state({"browser": {"H.264": "probably", "AV1": ""}, "rendered": True})
+    assert d.plays == {"H.264": True, "AV1": False} and "plays H.264 yes, AV1 no" in repr(d)
+    assert cli.main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("videonb doctor") and "not checked from the command line" in out
+    assert cli.main(["doctor", "--json"]) == 0
+    assert "ledger and cache" in json.loads(capsys.readouterr().out)
+    assert videonb.doctor().checkup.sections[0].title == "videonb"
+
+
+def test_doctor_loads_nothing_heavy():
+    code = textwrap.dedent("""
+        import sys
+        from videonb.notebook.doctor import checkup
+        checkup()
+        print(sorted(m for m in ('av', 'numpy', 'cv2', 'httpx') if m in sys.modules))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.stdout.strip() == "[]"

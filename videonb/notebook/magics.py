@@ -33,11 +33,13 @@ HELP = """videonb magics (every one wraps a plain Python function):
   %analyze PATH_OR_VAR ["question"] [--provider P] [--frames N] [--as NAME]
       → videonb.analyze(video, question=...)
   %videonb providers | jobs [cancel ID | resume [ID]] | resume | config
-          | key PROVIDER | alias NAME PROVIDER/MODEL | debug [on|off] | help | version
+          | key PROVIDER | alias NAME PROVIDER/MODEL | debug [on|off] | doctor | help | version
       key PROVIDER asks for that provider's key with hidden input (kept in memory only)
       → videonb.set_key(provider)
       debug on: errors show their full (redacted) traceback, not only message and fix
       → videonb.config.debug = True   (%tb shows the last error's traceback either way)
+      doctor: what this front end plays, where keys were found, ledger and cache, extras
+      → videonb.doctor()
 
   Widgets: videonb.explore(video), videonb.GeneratePanel(), videonb.AnalyzePanel(),
   videonb.ComparePanel() (see videonb.widgets).
@@ -268,7 +270,7 @@ class VideoNbMagics(Magics):
     @line_cell_magic
     def videonb(self, line: str, cell: str | None = None) -> Any:
         """%videonb providers | jobs | resume | config | key PROVIDER | alias NAME TARGET |
-        debug [on|off] | help | version"""
+        debug [on|off] | doctor | help | version"""
         from ..providers import api
         from ..settings import config
         from ..version import __version__
@@ -308,6 +310,10 @@ class VideoNbMagics(Magics):
             return None
         if cmd == "config":
             return config
+        if cmd == "doctor":
+            from .doctor import doctor
+
+            return doctor()
         if cmd == "debug":
             if len(words) == 2 and words[1] in ("on", "off"):
                 config.debug = words[1] == "on"

@@ -400,3 +400,21 @@ function render({ model, el, host }) {
 }
 export default { render };
 """
+
+# The doctor's page: __PROBE__ is display.doctor.PROBE_JS (the static page runs the same code).
+DOCTOR_ESM = r"""
+__PROBE__
+function render({ model, el }) {
+  const box = document.createElement("div");
+  box.innerHTML = model.get("page");   // built and escaped by videonb.display.doctor
+  el.appendChild(box);
+  const found = vnbProbe(box);
+  const w = box.querySelector("td.vnb-widgets");
+  if (w) w.textContent = "✓ yes: this is the widget (anywidget), and it reported back to Python";
+  model.set("browser", found);
+  model.set("user_agent", navigator.userAgent);
+  model.set("rendered", true);
+  model.save_changes();
+}
+export default { render };
+"""
