@@ -79,7 +79,8 @@ def doctor_html(sections: Sequence[Any], probes: Sequence[tuple[str, str]], *,
     browser what it can play (the widget runs the same code itself)."""
     root = new_id("vnb-doctor")
     body = (f'{STYLE}{_CSS}<div class="vnb vnb-doctor" id="{root}"><h4>videonb doctor</h4>'
-            f"<table>{_rows_html(sections)}{front_end_rows(probes, widgets=widgets)}</table>"
+            f'<table><colgroup><col style="width:170px"><col></colgroup>{_rows_html(sections)}'
+            f"{front_end_rows(probes, widgets=widgets)}</table>"
             f'<div class="vnb-caption">Copy this page into your question to the course '
             f"helpdesk: it holds no key, only where each key was found.</div></div>")
     if script:
