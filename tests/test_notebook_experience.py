@@ -411,22 +411,28 @@ def test_8_gitignore_and_readme_match_what_the_demo_does():
 
 
 # --- point 9: scripts/test.sh says what it is doing ------------------------------------------
-def test_9_test_sh_prints_one_line_per_phase(tmp_path):
+def _test_sh(tmp_path, python_stub: str, *args: str):
+    """Run a copy of scripts/test.sh with a stub .venv/bin/python and a stub chromium on PATH."""
     repo = tmp_path / "repo"
     (repo / "scripts").mkdir(parents=True)
     shutil.copy(ROOT / "scripts" / "test.sh", repo / "scripts" / "test.sh")
     (repo / ".venv" / "bin").mkdir(parents=True)
-    calls = tmp_path / "calls"
-    stub = repo / ".venv" / "bin" / "python"  # records what it was asked to do, succeeds
-    stub.write_text(f"#!/bin/sh\necho \"$*\" >> {calls}\n")
+    stub = repo / ".venv" / "bin" / "python"
+    stub.write_text("#!/bin/sh\n" + python_stub)
     stub.chmod(0o755)
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "chromium").write_text("#!/bin/sh\n")
     (bin_dir / "chromium").chmod(0o755)
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
-    out = subprocess.run(["bash", str(repo / "scripts" / "test.sh"), "-q", "-k", "x"],
-                         capture_output=True, text=True, env=env, timeout=60)
+    return subprocess.run(["bash", str(repo / "scripts" / "test.sh"), *args],
+                          capture_output=True, text=True, env=env, timeout=60)
+
+
+def test_9_test_sh_prints_one_line_per_phase(tmp_path):
+    calls = tmp_path / "calls"
+    # the stub records what it was asked to do, and succeeds
+    out = _test_sh(tmp_path, f'echo "$*" >> {calls}\n', "-q", "-k", "x")
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     phases = [re.match(r"videonb test\.sh \[(\d)/5\] ([a-z ]+):", ln) for ln in lines]
@@ -438,20 +444,7 @@ def test_9_test_sh_prints_one_line_per_phase(tmp_path):
 
 
 def test_9_a_failing_phase_ends_its_line_with_failed(tmp_path):
-    repo = tmp_path / "repo"
-    (repo / "scripts").mkdir(parents=True)
-    shutil.copy(ROOT / "scripts" / "test.sh", repo / "scripts" / "test.sh")
-    (repo / ".venv" / "bin").mkdir(parents=True)
-    stub = repo / ".venv" / "bin" / "python"
-    stub.write_text("#!/bin/sh\ncase \"$*\" in *import*) exit 1;; esac\n")
-    stub.chmod(0o755)
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "chromium").write_text("#!/bin/sh\n")
-    (bin_dir / "chromium").chmod(0o755)
-    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
-    out = subprocess.run(["bash", str(repo / "scripts" / "test.sh")], capture_output=True,
-                         text=True, env=env, timeout=60)
+    out = _test_sh(tmp_path, 'case "$*" in *import*) exit 1;; esac\n')
     assert out.returncode != 0
     assert re.search(r"\[4/5\] sdk check: .* FAILED \(\d+ s\)$", out.stdout.splitlines()[-1])
 
