@@ -129,7 +129,8 @@ def test_notebook_experience_in_jupyter(ui: str, jupyter: dict[str, Any], browse
         # --- point 3: the providers table fits 800 px; details on demand -----------------
         with screenshot_on_failure(page, shots_dir, f"nbx-{ui}-providers"):
             cell = _cell(page, "videonb.providers()")
-            out = cell.locator(".jp-OutputArea-output").first
+            out = cell.locator(".jp-OutputArea-output").filter(
+                has=page.locator("table.vnb-compact")).first      # not a stderr line above it
             table = out.locator("table.vnb-compact")
             expect(table).to_be_visible()
             r = _rect(table)

@@ -154,11 +154,11 @@ def job_cost(rec: Any) -> str:
 def jobs_table(rows: Sequence[Any], *, where: str) -> Table:
     """The jobs table (rows: ``videonb.providers.ledger.JobRecord``)."""
     return Table(rows, title=f"videonb jobs ({where})", columns=[
-        Column("job", lambda r: r.id, 19, 20),
-        Column("provider/model", lambda r: f"{r.provider}/{r.model}", 20, 24),
-        Column("operation", lambda r: r.operation, 14, 14),
-        Column("status", job_status, 17, 26),
-        Column("cost", job_cost, 18, 28),
+        Column("job", lambda r: r.id, 15, 20),
+        Column("provider/model", lambda r: f"{r.provider}/{r.model}", 19, 24),
+        Column("operation", lambda r: r.operation, 13, 14),
+        Column("status", job_status, 16, 26),
+        Column("cost", job_cost, 25, 28),   # room for "$0.60 emulated (not billed)"
         Column("created", lambda r: time.strftime("%m-%d %H:%M", time.localtime(r.created_at)),
                12, 11),
     ], all_columns=["id", "provider", "model", "operation", "status", "progress",
