@@ -563,7 +563,7 @@ async def resume_async(job_id: str | None = None, *, timeout: float | None = Non
                     provider=rec.provider)
             if led.live(rec, driving=driving):
                 return Job(rec, prov, req, led)
-            if not led.take_lease(rec.id, expected=rec.lease_owner):
+            if not led.take_lease(rec.id):
                 return Job(rec, prov, req, led)  # somebody took it over just now
             return await run_job(prov, req, led.get(rec.id) or rec, led, timeout=timeout)
         except Exception as exc:  # noqa: BLE001 - report per job, keep going

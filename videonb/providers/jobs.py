@@ -304,7 +304,7 @@ async def follow(provider: Provider, request: Request, rec: JobRecord, ledger: L
     delay = 0.05
     while True:
         entry = _ACTIVE.get(rec.id)
-        if entry is not None and not entry[0].done():
+        if entry is not None and not entry[0].done() and entry[0] is not asyncio.current_task():
             try:
                 same_loop = entry[0].get_loop() is asyncio.get_running_loop()
             except RuntimeError:
@@ -324,7 +324,7 @@ async def follow(provider: Provider, request: Request, rec: JobRecord, ledger: L
                 return video_from_record(rec, request)
             _raise_failure(rec)
         if not ledger.live(rec, driving=driving):
-            if ledger.take_lease(rec.id, expected=rec.lease_owner):
+            if ledger.take_lease(rec.id):
                 rec = ledger.get(rec.id) or rec
                 return await run_job(provider, request, rec, ledger,
                                      timeout=max(0.0, deadline - time.monotonic()),

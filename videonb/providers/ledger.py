@@ -375,20 +375,19 @@ class Ledger:
         return rec
 
     # --- leases ------------------------------------------------------------------
-    def take_lease(self, jid: str, *, expected: str | None = None, force: bool = False) -> bool:
-        """Make this process the one driving ``jid``; True if it now is.  Without ``force``
-        a live lease of another process is respected (``expected`` = the stale owner seen)."""
-        now = time.time()
+    def take_lease(self, jid: str) -> bool:
+        """Make this process the one driving ``jid``; True if it now is.  A live lease of
+        another process (fresh heartbeat, process alive) is respected: checked and taken in one
+        transaction, so two processes never both take over the same job."""
         with self._transaction() as c:
-            row = c.execute("SELECT lease_owner, lease_at FROM jobs WHERE id = ?",
-                            (jid,)).fetchone()
+            row = c.execute("SELECT * FROM jobs WHERE id = ?", (jid,)).fetchone()
             if row is None:
                 return False
-            current = row["lease_owner"]
-            if not force and current not in (None, lease_name()) and current != expected:
+            rec = _record(row)
+            if rec.lease_owner not in (None, lease_name()) and self.live(rec):
                 return False
             c.execute("UPDATE jobs SET lease_owner = ?, lease_at = ? WHERE id = ?",
-                      (lease_name(), now, jid))
+                      (lease_name(), time.time(), jid))
         return True
 
     def begin_submit(self, jid: str) -> bool:
