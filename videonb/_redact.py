@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import threading
 
-__all__ = ["register_secret", "redact", "FRAGMENT", "MARK"]
+__all__ = ["register_secret", "redact", "FRAGMENT", "MARK", "Secret", "conceal",
+           "RedactedDict"]
 
 #: The shortest piece of a key that is hidden on its own.
 FRAGMENT = 8
@@ -82,3 +83,31 @@ def redact(text: str) -> str:
         pos = b
     out.append(text[pos:])
     return "".join(out)
+
+
+class Secret(str):
+    """A key as a ``str`` whose ``repr`` is ``'[REDACTED]'``: verbose tracebacks (``%xmode
+    Verbose``, ``%tb``, debuggers) print the repr of every local variable, so a key held in a
+    frame of videonb must not print itself.  ``str(secret)`` and f-strings give the value."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"'{MARK}'"
+
+
+def conceal(value: "str | None") -> "str | None":
+    """``value`` as a :class:`Secret` (registered for redaction); None stays None."""
+    if value is None or isinstance(value, Secret):
+        return value
+    if isinstance(value, str):
+        register_secret(value)
+        return Secret(value)
+    return value
+
+
+class RedactedDict(dict):  # type: ignore[type-arg]
+    """A dict (e.g. request headers) whose ``repr`` goes through :func:`redact`."""
+
+    def __repr__(self) -> str:
+        return redact(dict.__repr__(self))

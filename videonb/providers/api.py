@@ -12,16 +12,14 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from .._redact import redact
 from ..errors import (
     InvalidOptionError,
     JobOriginError,
     LedgerError,
-    ProviderError,
     StorageError,
-    VideonbError,
 )
 from .base import Analysis, Provider, Request, hash_file
+from .boundary import guarded
 from .jobs import Job, driving, follow, run_job, video_from_record
 from .ledger import Ledger, ledger, owned
 from .registry import get_provider, list_providers
@@ -111,24 +109,6 @@ def _ledger_for(prov: Provider) -> Ledger:
 
 
 _SCRATCH: Ledger | None = None
-
-
-def guarded(exc: BaseException, provider: str | None) -> BaseException:
-    """The exception a public function lets out: videonb's own errors (and cancellation,
-    interrupts) as they are; anything else as a redacted :class:`ProviderError` whose text and
-    traceback cannot carry a key (the redacted traceback is kept on ``.detail``)."""
-    if isinstance(exc, (VideonbError, asyncio.CancelledError, KeyboardInterrupt, SystemExit,
-                        GeneratorExit)):
-        return exc
-    import traceback
-
-    name = provider or "videonb"
-    err = ProviderError(f"{name}: unexpected failure ({type(exc).__name__}: "
-                        f"{redact(str(exc))[:300]}). This looks like a bug in videonb: please "
-                        f"report it (the error's .detail has a redacted traceback).",
-                        provider=provider)
-    err.detail = redact("".join(traceback.format_exception(exc)))  # type: ignore[attr-defined]
-    return err
 
 
 async def _start(prov: Provider, req: Request, *, refresh: bool) -> tuple[Any, Job | None, bool]:

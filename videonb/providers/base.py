@@ -173,7 +173,9 @@ class Provider:
 
     def __init__(self, *, api_key: str | None = None, base_url: str | None = None,
                  **options: Any) -> None:
-        self._explicit_key = api_key
+        from .._redact import conceal
+
+        self._explicit_key = conceal(api_key)  # its repr never shows it (verbose tracebacks)
         self.base_url = base_url
         self.options = options
 

@@ -38,6 +38,7 @@ from ..errors import (
     VideonbError,
 )
 from .base import PollResult, Provider, Request, hash_file
+from .boundary import guarded
 from .ledger import JobRecord, Ledger
 
 __all__ = ["Job", "run_job", "follow", "Backoff", "active", "driving", "video_from_record",
@@ -177,11 +178,21 @@ class Job:
         return run_sync(self.wait_async(timeout=timeout))
 
     async def wait_async(self, timeout: float | None = None) -> Any:
-        if self._future is not None:
-            fut = asyncio.wrap_future(self._future) if not isinstance(self._future, asyncio.Future) \
-                else self._future
-            return await asyncio.wait_for(asyncio.shield(fut), timeout) if timeout else await fut
-        return await follow(self.provider, self.request, self.record, self.ledger, timeout=timeout)
+        try:
+            if self._future is not None:
+                fut = asyncio.wrap_future(self._future) \
+                    if not isinstance(self._future, asyncio.Future) else self._future
+                return await asyncio.wait_for(asyncio.shield(fut), timeout) if timeout \
+                    else await fut
+            return await follow(self.provider, self.request, self.record, self.ledger,
+                                timeout=timeout)
+        except asyncio.TimeoutError:
+            raise JobTimeoutError(
+                f"{self.provider.name} job {self.id} is still running after {timeout:g} s; it "
+                f"stays in the ledger (videonb.resume({self.id!r})).",
+                provider=self.provider.name) from None
+        except BaseException as exc:
+            raise guarded(exc, self.provider.name) from None
 
     def __await__(self) -> Generator[Any, None, Any]:
         return self.wait_async().__await__()
@@ -290,6 +301,10 @@ async def run_job(provider: Provider, request: Request, rec: JobRecord, ledger: 
             beat.cancel()
         if task is not None and _ACTIVE.get(rec.id, (None,))[0] is task:
             del _ACTIVE[rec.id]
+        try:  # stopped without finishing (a download left for later, a timeout): free it at
+            ledger.release(rec.id)  # once for resume() in another kernel (terminal rows too)
+        except VideonbError:
+            pass
 
 
 async def follow(provider: Provider, request: Request, rec: JobRecord, ledger: Ledger, *,
@@ -359,11 +374,10 @@ async def _drive(provider: Provider, request: Request, rec: JobRecord, ledger: L
     deadline = time.monotonic() + limit
 
     def update(**fields: Any) -> JobRecord:
-        current = ledger.get(rec.id)
-        if current is not None and current.status == "cancelled" and fields.get("status") != "cancelled":
+        new = ledger.advance(rec.id, **fields)
+        if new is None:
             # Cancelled from elsewhere (job.cancel() in another thread): never resurrect it.
             raise JobCancelledError(f"{rec.provider} job {rec.id} was cancelled.", provider=rec.provider)
-        new = ledger.update(rec.id, **fields)
         if on_update is not None:
             on_update(new)
         return new

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from .._redact import redact, register_secret
+from .._redact import Secret, conceal, redact, register_secret
 
 __all__ = ["KeyInfo", "resolve_key", "find_key", "redact", "register_secret", "read_dotenv",
            "set_key", "clear_keys", "normalise_key"]
@@ -140,7 +140,7 @@ def normalise_key(value: str, source: str, provider: str | None = None) -> str:
             f"(U+{ord(odd):04X} at position {key.index(odd)}; a typographic quote or dash from a "
             f"copied document?). API keys are plain ASCII. Nothing was sent. Fix {where}.",
             provider=provider)
-    return key
+    return Secret(key)
 
 
 def _describe(source: str) -> str:
@@ -172,7 +172,7 @@ def find_key(names: Iterable[str], explicit: str | None = None,
     if colab and colab[0].strip():
         return hit(colab[0], f"colab:{colab[1]}")
     if provider and provider in _SESSION_KEYS:
-        return KeyInfo(_SESSION_KEYS[provider], "set_key")
+        return KeyInfo(conceal(_SESSION_KEYS[provider]), "set_key")
     return None
 
 

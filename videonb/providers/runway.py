@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..errors import InvalidOptionError, ProviderHTTPError
+from .._redact import RedactedDict
 from . import _http
 from .base import ModelSpec, PollResult, Provider, Request
 
@@ -104,8 +105,8 @@ class RunwayProvider(Provider):
         return (self.base_url or os.environ.get("RUNWAYML_BASE_URL") or DEFAULT_BASE).rstrip("/")
 
     def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.key()}", "X-Runway-Version": API_VERSION,
-                "Content-Type": "application/json"}
+        return RedactedDict({"Authorization": f"Bearer {self.key()}",
+                             "X-Runway-Version": API_VERSION, "Content-Type": "application/json"})
 
     def validate(self, req: Request) -> ModelSpec:
         spec = super().validate(req)
