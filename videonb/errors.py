@@ -147,7 +147,7 @@ class ProviderError(VideonbError):
         super().__init__(redact(message))
         self.provider = provider
         self.status = status
-        self.detail_code = detail_code
+        self.detail_code = redact(detail_code) if isinstance(detail_code, str) else detail_code
         self.retryable = retryable
 
 

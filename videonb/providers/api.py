@@ -20,7 +20,7 @@ from ..errors import (
 )
 from .base import Analysis, Provider, Request, hash_file
 from .boundary import guarded
-from .jobs import Job, driving, follow, run_job, video_from_record
+from .jobs import Job, check_row, driving, follow, run_job, video_from_record
 from .ledger import Ledger, ledger, owned
 from .registry import get_provider, list_providers
 
@@ -479,6 +479,14 @@ def jobs(*, limit: int = 50, status: str | None = None) -> Any:
     return _Table(rows, cols, f"videonb jobs ({ledger().path})")
 
 
+def _recorded_request(rec: Any, led: Ledger) -> Request:
+    try:
+        return Request.from_json(rec.request)
+    except (ValueError, TypeError) as exc:
+        raise LedgerError(f"Job {rec.id}'s request in {led.path} is unreadable ({exc}); it was "
+                          f"left alone.") from None
+
+
 def _same_server(a: str | None, b: str | None) -> bool:
     def norm(u: str | None) -> str:
         from urllib.parse import urlsplit
@@ -529,11 +537,8 @@ async def resume_async(job_id: str | None = None, *, timeout: float | None = Non
 
     async def one_job(rec: Any) -> Any:
         try:
-            try:
-                req = Request.from_json(rec.request)
-            except (ValueError, TypeError) as exc:
-                raise LedgerError(f"Job {rec.id}'s request in {led.path} is unreadable ({exc}).") \
-                    from None
+            check_row(rec)
+            req = _recorded_request(rec, led)
             prov = _provider_for(rec, req, provider_options)
             if rec.status == "created" and not (owned(rec) or rec.id == job_id):
                 raise JobOriginError(
@@ -571,14 +576,18 @@ async def cancel_async(job_id: str, **provider_options: Any) -> Any:
     if rec is None:
         raise InvalidOptionError(f"No job {job_id!r} in the ledger ({led.path}); videonb.jobs() "
                                  f"lists them.")
-    if not rec.terminal:
-        running = active(job_id)
-        req = Request.from_json(rec.request)
-        prov = running[1] if running else _provider_for(rec, req, provider_options)
-        job = Job(rec, prov, req, led)
-        if running:
-            job._task = running[0]
-        await job.cancel_async()
+    try:
+        if not rec.terminal:
+            running = active(job_id)
+            check_row(rec)
+            req = _recorded_request(rec, led)
+            prov = running[1] if running else _provider_for(rec, req, provider_options)
+            job = Job(rec, prov, req, led)
+            if running:
+                job._task = running[0]
+            await job.cancel_async()
+    except BaseException as exc:
+        raise guarded(exc, rec.provider) from None
     return led.get(job_id)
 
 

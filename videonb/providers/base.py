@@ -105,7 +105,39 @@ class Request:
 
     @classmethod
     def from_json(cls, text: str) -> "Request":
-        return cls(**json.loads(text))
+        """A request read back from the ledger, every field checked for its type (ValueError
+        otherwise): a ledger may come from anywhere, and a path that is an int is a file
+        descriptor to ``open()``."""
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("the recorded request is not an object")
+        unknown = set(data) - {f for f in cls.__dataclass_fields__}
+        if unknown:
+            raise ValueError(f"unknown fields {sorted(unknown)[:5]}")
+
+        def text_or_none(v: Any) -> bool:
+            return v is None or isinstance(v, str)
+
+        def number_or_none(v: Any) -> bool:
+            return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+
+        def str_map(v: Any) -> bool:
+            return isinstance(v, dict) and all(isinstance(k, str) and isinstance(x, str)
+                                               for k, x in v.items())
+
+        rules = {"operation": lambda v: isinstance(v, str), "provider": lambda v: isinstance(v, str),
+                 "model": lambda v: isinstance(v, str), "prompt": lambda v: isinstance(v, str),
+                 "seconds": number_or_none, "ratio": text_or_none,
+                 "seed": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)),
+                 "style": text_or_none, "inputs": str_map, "input_paths": str_map,
+                 "options": lambda v: isinstance(v, dict), "endpoint": text_or_none}
+        for name, ok in rules.items():
+            if name in data and not ok(data[name]):
+                raise ValueError(f"the recorded {name} has the wrong type")
+        for name in ("operation", "provider", "model"):
+            if name not in data:
+                raise ValueError(f"the recorded request has no {name}")
+        return cls(**data)
 
 
 @dataclass

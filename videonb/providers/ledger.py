@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..errors import BudgetExceededError, LedgerError, StorageError
+from ..errors import BudgetExceededError, JobFailedError, LedgerError, StorageError
 from .keys import redact
 
 __all__ = ["Ledger", "JobRecord", "Claim", "home", "ledger", "owned", "owner_token",
@@ -56,6 +56,8 @@ TERMINAL = ("succeeded", "failed", "cancelled")
 ACTIVE = ("created", "submitting", "submitted", "queued", "running", "downloading")
 #: A lease not renewed for this many seconds is stale (its process stopped driving the job).
 LEASE_TTL = 60.0
+#: How far another machine's clock may run ahead before its lease counts as bogus, in seconds.
+LEASE_SKEW = 30.0
 SCHEMA_VERSION = 2
 
 _COLUMNS = {
@@ -86,10 +88,13 @@ def home() -> Path:
     env = os.environ.get("VIDEONB_HOME")
     if env:
         return Path(env).expanduser()
+    from .keys import owned_by_me
+
     here = Path.cwd().resolve()
     for folder in (here, *here.parents):
-        if (folder / ".videonb").is_dir():
-            return folder / ".videonb"
+        candidate = folder / ".videonb"
+        if candidate.is_dir() and owned_by_me(candidate):  # another user's: not ours to use
+            return candidate
         if folder == Path.home() or folder.parent == folder:
             break
     try:
@@ -194,8 +199,33 @@ class Claim:
     record: JobRecord
 
 
+_REALS = ("progress", "cost_estimate", "cost", "created_at", "updated_at", "submitted_at",
+          "finished_at", "lease_at")
+_TEXTS = tuple(k for k in _COLUMNS if k not in _REALS)
+
+
+def _real(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    value = float(value)
+    return value if value == value and abs(value) != float("inf") else None
+
+
 def _record(row: Any) -> JobRecord:
-    return JobRecord(**{k: row[k] for k in row.keys() if k in _COLUMNS})
+    """A row as a JobRecord, each field of its column's type (SQLite stores anything anywhere:
+    a crafted ledger's text progress or numeric id must not reach code that trusts types)."""
+    data = {k: row[k] for k in row.keys() if k in _COLUMNS}
+    for k in _REALS:
+        if k in data:
+            data[k] = _real(data[k])
+    for k in ("created_at", "updated_at"):
+        data[k] = data.get(k) or 0.0
+    for k in _TEXTS:
+        if data.get(k) is not None and not isinstance(data[k], str):
+            data[k] = str(data[k])
+    for k in ("provider", "model", "operation", "request", "cache_key", "status"):
+        data[k] = data.get(k) or ""
+    return JobRecord(**data)
 
 
 class Ledger:
@@ -328,7 +358,8 @@ class Ledger:
         c.execute("INSERT INTO jobs (id, provider, model, operation, request, cache_key, "
                   "prompt_hash, status, cost_estimate, session, created_at, updated_at, owner, "
                   "lease_owner, lease_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                  (jid, provider, model, operation, redact(request_json), cache_key,
+                  (jid, provider, model, operation, redact(request_json, fragments=False),
+                   cache_key,
                    prompt_hash, "created", cost_estimate, SESSION, now, now, owner_token(jid),
                    lease_name() if lease else None, now if lease else None))
         return jid
@@ -356,11 +387,29 @@ class Ledger:
             if hit is not None:
                 return Claim("cached", hit)
         with self._transaction() as c:
-            row = c.execute(
-                f"SELECT * FROM jobs WHERE cache_key = ? AND status IN ({_marks(ACTIVE)}) "
-                "ORDER BY created_at DESC LIMIT 1", (cache_key, *ACTIVE)).fetchone()
-            if row is not None:
-                return Claim("attached", _record(row))
+            # Only this user's own rows are joined: a cloned ledger's row never stands in.
+            for row in c.execute(
+                    f"SELECT * FROM jobs WHERE cache_key = ? AND status IN ({_marks(ACTIVE)}) "
+                    "ORDER BY created_at DESC", (cache_key, *ACTIVE)).fetchall():
+                rec = _record(row)
+                if owned(rec):
+                    return Claim("attached", rec)
+            if use_cache:
+                last = c.execute("SELECT * FROM jobs WHERE cache_key = ? ORDER BY created_at "
+                                 "DESC LIMIT 1", (cache_key,)).fetchone()
+                if last is not None and last["error_code"] == "lost_submit" \
+                        and owned(_record(last)):
+                    raise JobFailedError(
+                        f"The same request was submitted as job {last['id']}, and the provider "
+                        f"may have it (its submit was cut off: it may run and be billed). Check "
+                        f"the provider's dashboard; to submit it again anyway, pass "
+                        f"refresh=True.", detail_code="lost_submit")
+            if budget is not None and cost_estimate is None:
+                raise BudgetExceededError(
+                    f"{describe} has no price on record, so the ${budget:.2f} budget "
+                    f"(videonb.config.budget_usd) cannot guard it; nothing was sent. Set "
+                    f"videonb.config.budget_usd = None to run jobs of unknown price, or choose "
+                    f"a priced model (videonb.providers()).")
             if budget is not None and cost_estimate:
                 spent = self._spent(c, SESSION)
                 if spent + cost_estimate > budget + 1e-9:
@@ -385,9 +434,7 @@ class Ledger:
         fields["updated_at"] = time.time()
         if fields.get("status") in TERMINAL and "finished_at" not in fields:
             fields["finished_at"] = fields["updated_at"]
-        for k in ("error_message",):
-            if isinstance(fields.get(k), str):
-                fields[k] = redact(fields[k])
+        _redact_fields(fields)
         unknown = set(fields) - set(_COLUMNS)
         if unknown:
             raise ValueError(f"not ledger columns: {sorted(unknown)}")
@@ -407,8 +454,7 @@ class Ledger:
         fields["updated_at"] = time.time()
         if fields.get("status") in TERMINAL and "finished_at" not in fields:
             fields["finished_at"] = fields["updated_at"]
-        if isinstance(fields.get("error_message"), str):
-            fields["error_message"] = redact(fields["error_message"])
+        _redact_fields(fields)
         unknown = set(fields) - set(_COLUMNS)
         if unknown:
             raise ValueError(f"not ledger columns: {sorted(unknown)}")
@@ -468,7 +514,8 @@ class Ledger:
         pid_text, _, session = rest.partition(":")
         if rec.lease_owner == lease_name():
             return bool(driving(rec.id)) if driving is not None else True
-        fresh = rec.lease_at is not None and time.time() - rec.lease_at < LEASE_TTL
+        age = None if rec.lease_at is None else time.time() - rec.lease_at
+        fresh = age is not None and -LEASE_SKEW < age < LEASE_TTL  # a lease from the future: stale
         if host == HOST and pid_text.isdigit():
             if int(pid_text) == os.getpid():
                 return False  # an earlier session of this process (a re-imported module)
@@ -501,7 +548,7 @@ class Ledger:
         try:
             path = Path(rec.output_path).resolve()
             store = self.store.resolve()
-        except (OSError, RuntimeError):
+        except (OSError, RuntimeError, ValueError):  # ValueError: a NUL byte in the path
             return None
         if store not in path.parents or not path.name.startswith(rec.output_hash):
             return None
@@ -514,13 +561,14 @@ class Ledger:
         return self._one("SELECT * FROM jobs WHERE id = ?", (jid,))
 
     def cached(self, cache_key: str) -> JobRecord | None:
-        """The newest succeeded job for this request whose output is intact in the store."""
+        """The newest succeeded job of this user for this request whose output is intact in the
+        store (a row that came with a cloned folder never answers for a request here)."""
         with self._lock, self._conn() as c:
             rows = c.execute("SELECT * FROM jobs WHERE cache_key = ? AND status = 'succeeded' "
                              "ORDER BY finished_at DESC", (cache_key,)).fetchall()
         for row in rows:
             rec = _record(row)
-            if self.stored(rec) is not None:
+            if owned(rec) and self.stored(rec) is not None:
                 return rec
         return None
 
@@ -552,13 +600,15 @@ class Ledger:
         row = c.execute(
             "SELECT COALESCE(SUM(CASE WHEN cost IS NOT NULL THEN cost "
             f"WHEN status IN ({_marks(ACTIVE)}) THEN COALESCE(cost_estimate, 0) "
-            "WHEN status = 'succeeded' THEN COALESCE(cost_estimate, 0) ELSE 0 END), 0) "
+            "WHEN status = 'succeeded' THEN COALESCE(cost_estimate, 0) "
+            "WHEN error_code = 'lost_submit' THEN COALESCE(cost_estimate, 0) ELSE 0 END), 0) "
             "FROM jobs WHERE session = ?", (*ACTIVE, session)).fetchone()
         return float(row[0] or 0.0)
 
     def spent(self, session: str | None = SESSION) -> float:
         """Money committed in this session: the cost of billed jobs (succeeded, or succeeded
-        and then lost to an expired URL) plus the estimate of every unfinished one."""
+        and then lost to an expired URL), plus the estimate of every unfinished one and of
+        every submit that was cut off (the provider may have it and bill it)."""
         with self._lock, self._conn() as c:
             return self._spent(c, session)
 
@@ -567,6 +617,14 @@ class Ledger:
 
     def dump(self) -> str:
         return json.dumps([r.to_dict() for r in self.all(limit=10_000)], indent=2)
+
+
+def _redact_fields(fields: dict[str, Any]) -> None:
+    """Every text a provider can put in a row (an error's message *and* its machine code, a
+    remote id) goes through redaction: a server may echo the key anywhere."""
+    for k in ("error_message", "error_code", "remote_id"):
+        if isinstance(fields.get(k), str):
+            fields[k] = redact(fields[k])
 
 
 def _marks(values: Any) -> str:

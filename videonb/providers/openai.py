@@ -29,7 +29,7 @@ from ..errors import (
     ProviderHTTPError,
     ProviderRetiredError,
 )
-from .._redact import RedactedDict
+from .._redact import RedactedDict, redact
 from . import _http
 from .base import Analysis, ModelSpec, PollResult, Provider, Request
 from .structured import SCHEMA, parse_analysis, repair_prompt
@@ -173,8 +173,9 @@ class OpenAIProvider(Provider):
             raise ProviderHTTPError(f"openai: the video has an unknown status {raw[:40]!r}.",
                                     provider=self.name, retryable=True)
         err = v.get("error") if isinstance(v.get("error"), dict) else {}
-        return PollResult("failed", progress, error_code=str(err.get("code") or "failed")[:100],
-                          error_message=str(err.get("message") or "the video failed")[:500],
+        return PollResult("failed", progress,
+                          error_code=redact(str(err.get("code") or "failed"))[:100],
+                          error_message=redact(str(err.get("message") or "the video failed"))[:500],
                           raw_status=raw)
 
     async def cancel(self, remote_id: str) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..errors import InvalidOptionError, ProviderHTTPError
-from .._redact import RedactedDict
+from .._redact import RedactedDict, redact
 from . import _http
 from .base import ModelSpec, PollResult, Provider, Request
 
@@ -174,8 +174,9 @@ class RunwayProvider(Provider):
             raise ProviderHTTPError(f"runway: the task has an unknown status {raw[:40]!r}.",
                                     provider=self.name, retryable=True)
         code, why = task.get("failureCode"), task.get("failure")
-        return PollResult("failed", None, error_code=str(code)[:100] if code else "FAILED",
-                          error_message=str(why)[:500] if why else "the task failed",
+        return PollResult("failed", None,
+                          error_code=redact(str(code))[:100] if code else "FAILED",
+                          error_message=redact(str(why))[:500] if why else "the task failed",
                           raw_status=raw)
 
     def retryable_failure(self, code: str | None) -> bool:
