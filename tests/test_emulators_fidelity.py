@@ -289,3 +289,232 @@ def test_videonb_runway_refuses_an_input_over_the_upload_limit_before_any_job(ho
             videonb.image_to_video(huge, "push in", provider="runway", model="gen4_turbo",
                                    base_url=emu.base_url, seconds=5, ratio="1280:720", **RW_FAST)
         assert len(emu.requests) == 0 and videonb.jobs() == []
+
+
+# ======================================================================================
+# OpenAI
+# ======================================================================================
+from test_emulators_sdk import FRAMES_SCHEMA, jpeg_frames, openai  # noqa: E402,F401
+from videonb.testing.emulators import OpenAIEmulator  # noqa: E402
+
+TODAY = dt.date(2026, 12, 1)  # pinned: shutdowns are judged by this date in these tests
+
+
+def header_png(w: int, h: int) -> bytes:
+    """The signature and IHDR of a w x h PNG: all the emulator reads to size an image."""
+    import struct
+    import zlib
+
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + ihdr
+            + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr)))
+
+
+def png_url(w: int, h: int) -> str:
+    return "data:image/png;base64," + base64.b64encode(header_png(w, h)).decode()
+
+
+def oa_client(sdk, emu):
+    return sdk.OpenAI(api_key="sk-test", base_url=emu.base_url + "/v1")
+
+
+def image_message(url: str, detail: str, text: str = "What is in the frame?") -> list[dict]:
+    return [{"role": "user", "content": [{"type": "text", "text": text},
+                                          {"type": "image_url",
+                                           "image_url": {"url": url, "detail": detail}}]}]
+
+
+@pytest.mark.parametrize("model, w, h, detail, tokens", [
+    # The images-vision guide's own worked examples ("Calculating costs").
+    ("gpt-4o", 1024, 1024, "high", 765),
+    ("gpt-4o", 2048, 4096, "high", 1105),
+    ("gpt-4o", 4096, 8192, "low", 85),
+    ("gpt-4.1-mini", 1024, 1024, "high", 1659),  # 1024 patches x 1.62
+    ("gpt-4.1-mini", 1800, 2400, "low", 2353),  # 1452 patches x 1.62; detail does not matter
+    ("gpt-5", 1024, 1024, "high", 70 + 4 * 140),
+    ("gpt-4o-mini", 512, 512, "low", 2833),
+    # GPT-5.2+ patch budgets (providers.md section 4): low fits 512x512; original 10,000 patches.
+    ("gpt-5.5", 1024, 1024, "high", 1229),  # 1024 x 1.2
+    ("gpt-5.5", 1024, 1024, "low", 308),  # 16 x 16 patches x 1.2
+    ("gpt-5.5", 3200, 3200, "original", 12000),  # 100 x 100 patches x 1.2
+])
+def test_openai_image_tokens_follow_each_models_rule(openai, offline, model, w, h, detail,
+                                                     tokens):
+    with OpenAIEmulator(today=TODAY) as emu:
+        client = oa_client(openai, emu)
+        client.chat.completions.create(model=model, messages=image_message(png_url(w, h), detail))
+        resp = client.responses.create(model=model, input=[{"role": "user", "content": [
+            {"type": "input_image", "image_url": png_url(w, h), "detail": detail}]}])
+        assert emu.response_requests[-1]["image_tokens"] == [tokens]
+        assert resp.usage.input_tokens == tokens + 3  # one message: 3 tokens of framing
+        only_to(emu, offline)
+
+
+def test_openai_detail_original_is_accepted(openai, offline):
+    with OpenAIEmulator(today=TODAY) as emu:
+        client = oa_client(openai, emu)
+        out = client.chat.completions.create(model="gpt-5.5",
+                                             messages=image_message(png_url(64, 64), "original"))
+        assert out.choices[0].message.content and emu.chat_requests[-1]["details"] == ["original"]
+        with pytest.raises(openai.BadRequestError) as bad:
+            client.chat.completions.create(model="gpt-5.5",
+                                           messages=image_message(png_url(64, 64), "ultra"))
+        assert bad.value.param == "messages[0].content[1].image_url.detail"
+        with pytest.raises(openai.BadRequestError) as blind:  # no image input on this model
+            client.chat.completions.create(model="gpt-audio-mini",
+                                           messages=image_message(png_url(64, 64), "low"))
+        assert "image_url is only supported by certain models" in blind.value.message
+        only_to(emu, offline)
+
+
+def test_openai_responses_with_input_image_and_structured_output(openai, offline):
+    from pydantic import BaseModel
+
+    class Moment(BaseModel):
+        start: str
+        end: str
+        label: str
+
+    class Frames(BaseModel):
+        summary: str
+        moments: list[Moment]
+        answer: str
+
+    frames = jpeg_frames(2)
+    with OpenAIEmulator(today=TODAY) as emu:
+        client = oa_client(openai, emu)
+        content = [{"type": "input_text", "text": "Frames of one video, in order. What moves?"}]
+        content += [{"type": "input_image", "image_url": u, "detail": "low"} for u in frames]
+        parsed = client.responses.parse(model="gpt-4o", input=[{"role": "user",
+                                                                 "content": content}],
+                                        text_format=Frames, instructions="You watch videos.")
+        assert isinstance(parsed.output_parsed, Frames) and "2 images" in parsed.output_parsed.summary
+        assert parsed.status == "completed" and parsed.id.startswith("resp_")
+        assert emu.response_requests[-1]["details"] == ["low", "low"]
+        assert parsed.usage.total_tokens == parsed.usage.input_tokens + parsed.usage.output_tokens
+        count = client.responses.input_tokens.count(model="gpt-4o", input=[{"role": "user",
+                                                                            "content": content}],
+                                                    instructions="You watch videos.")
+        assert count.input_tokens == parsed.usage.input_tokens
+        again = client.responses.retrieve(parsed.id)
+        assert again.output_text == parsed.output_text
+        items = client.responses.input_items.list(parsed.id)
+        assert [i.type for i in items.data] == ["message"]
+        assert client.responses.delete(parsed.id) is None
+        with pytest.raises(openai.NotFoundError):
+            client.responses.retrieve(parsed.id)
+
+        # Streaming, through the SDK's own event accumulator.
+        with client.responses.stream(model="gpt-4o", input="Say hello in JSON.",
+                                     text_format=Frames) as stream:
+            kinds = {event.type for event in stream}
+            final = stream.get_final_response()
+        assert {"response.created", "response.output_text.delta",
+                "response.completed"} <= kinds
+        assert isinstance(final.output_parsed, Frames)
+        only_to(emu, offline)
+
+
+def test_openai_input_image_by_file_id(openai, offline, tmp_path):
+    with OpenAIEmulator(today=TODAY) as emu:
+        client = oa_client(openai, emu)
+        image = client.files.create(file=("frame.png", _media.solid_png(64, 64)), purpose="vision")
+        assert image.status == "processed" and image.bytes > 0
+        content = [{"type": "input_text", "text": "Describe."},
+                   {"type": "input_image", "file_id": image.id, "detail": "high"}]
+        resp = client.responses.create(model="gpt-4o", input=[{"role": "user",
+                                                                "content": content}])
+        assert resp.output_text and emu.response_requests[-1]["image_sizes"] == [(64, 64)]
+        with pytest.raises(openai.NotFoundError) as missing:
+            client.responses.create(model="gpt-4o", input=[{"role": "user", "content": [
+                {"type": "input_image", "file_id": "file-doesnotexist", "detail": "auto"}]}])
+        assert "No such File object" in missing.value.message
+        batch = client.files.create(file=("rows.jsonl", b'{"a": 1}\n'), purpose="batch")
+        with pytest.raises(openai.BadRequestError):
+            client.responses.create(model="gpt-4o", input=[{"role": "user", "content": [
+                {"type": "input_image", "file_id": batch.id, "detail": "auto"}]}])
+        assert [f.id for f in client.files.list(purpose="vision")] == [image.id]
+        assert client.files.content(image.id).read() == _media.solid_png(64, 64)
+        assert client.files.delete(image.id).deleted
+        only_to(emu, offline)
+
+
+def test_openai_models_retrieve_list_and_unknown_ids(openai, offline):
+    with OpenAIEmulator(today=TODAY) as emu:
+        client = oa_client(openai, emu)
+        ids = {m.id for m in client.models.list()}
+        assert {"gpt-4o", "gpt-4.1-mini", "gpt-5.5", "sora-2"} <= ids
+        assert "o4-mini" not in ids and "gpt-5.1-mini" not in ids  # shut down; not a model
+        m = client.models.retrieve("gpt-4o")
+        assert (m.id, m.object, m.shutdown_date) == ("gpt-4o", "model", "2027-01-14")
+        for unknown in ("gpt-4o-typo", "o4-mini"):
+            with pytest.raises(openai.NotFoundError) as info:
+                client.models.retrieve(unknown)
+            assert info.value.code == "model_not_found"
+        with pytest.raises(openai.NotFoundError) as typo:
+            client.chat.completions.create(model="gpt-4o-typo",
+                                           messages=[{"role": "user", "content": "hi"}])
+        assert typo.value.code == "model_not_found" and "does not exist" in typo.value.message
+        with pytest.raises(openai.NotFoundError) as gone:  # shut down 2026-10-23 (SDK docstring)
+            client.responses.create(model="o4-mini", input="hi")
+        assert gone.value.code == "model_not_found" and "deprecated" in gone.value.message
+        with pytest.raises(openai.NotFoundError):  # a Responses-only model on chat completions
+            client.chat.completions.create(model="o3-pro",
+                                           messages=[{"role": "user", "content": "hi"}])
+        assert client.responses.create(model="o3-pro", input="hi").output_text
+        only_to(emu, offline)
+    with OpenAIEmulator(today="2026-10-22") as emu:  # the day before o4-mini's shutdown
+        assert oa_client(openai, emu).responses.create(model="o4-mini", input="hi").output_text
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_openai_videos_extensions_edits_characters_and_file_references(openai, offline):
+    clip = synthetic_mp4(320, 180, seconds=1)
+    with OpenAIEmulator(job_seconds=0.2, today=TODAY) as emu:
+        client = oa_client(openai, emu)
+        from openai.types import Video
+
+        first = client.videos.create_and_poll(prompt="a paper boat", seconds="8", size="1280x720")
+        # openai 3.57's videos.extend()/edit() refuse their own {"id": ...} reference before
+        # sending (extract_files wants a file at "video"), so a video id goes as the JSON body
+        # the API also takes, through the same client.
+        def by_id(path, **body):
+            return client.post(path, body=body, cast_to=Video)
+
+        longer = by_id("/videos/extensions", prompt="it drifts away", seconds="4",
+                       video={"id": first.id})
+        assert longer.seconds == "12" and longer.size == "1280x720"  # the stitched total
+        edited = by_id("/videos/edits", prompt="make it night", video={"id": first.id})
+        assert client.videos.poll(edited.id).status == "completed"
+        uploaded = client.videos.edit(prompt="night", video=("clip.mp4", clip, "video/mp4"),
+                                      extra_body={"model": "sora-2"})
+        assert uploaded.model == "sora-2"
+        with pytest.raises(openai.BadRequestError):  # an uploaded video needs a model named
+            client.videos.edit(prompt="night", video=("clip.mp4", clip, "video/mp4"))
+        with pytest.raises(openai.NotFoundError):
+            by_id("/videos/extensions", prompt="x", seconds="4", video={"id": "video_missing"})
+        with pytest.raises(openai.BadRequestError) as bad:
+            by_id("/videos/extensions", prompt="x", seconds="10", video={"id": first.id})
+        assert bad.value.param == "seconds"
+        with pytest.raises(openai.BadRequestError):  # the SDK's own call, with an uploaded clip
+            client.videos.extend(prompt="x", seconds="4", video=("clip.mp4", clip, "video/mp4"))
+        char = client.videos.create_character(name="Captain", video=("clip.mp4", clip,
+                                                                     "video/mp4"))
+        assert char.id.startswith("char_") and client.videos.get_character(char.id).name == \
+            "Captain"
+        with pytest.raises(openai.NotFoundError):
+            client.videos.get_character("char_unknown")
+
+        # input_reference by file_id: the file must exist, be a vision image, and fit the size.
+        ref = client.files.create(file=("first.png", _media.solid_png(1280, 720)),
+                                  purpose="vision")
+        # (videos.create() refuses the dict form the same way, so it goes as JSON too.)
+        video = by_id("/videos", prompt="from this frame", size="1280x720",
+                      input_reference={"file_id": ref.id})
+        assert video.status == "queued"
+        with pytest.raises(openai.NotFoundError):
+            by_id("/videos", prompt="x", input_reference={"file_id": "file-nope"})
+        with pytest.raises(openai.BadRequestError) as size:
+            by_id("/videos", prompt="x", size="720x1280", input_reference={"file_id": ref.id})
+        assert "width and height" in size.value.message
+        only_to(emu, offline)
