@@ -518,3 +518,147 @@ def test_openai_videos_extensions_edits_characters_and_file_references(openai, o
             by_id("/videos", prompt="x", size="720x1280", input_reference={"file_id": ref.id})
         assert "width and height" in size.value.message
         only_to(emu, offline)
+
+
+# ======================================================================================
+# Gemini
+# ======================================================================================
+from test_emulators_sdk import genai, gemini_client  # noqa: E402,F401
+from videonb.testing.emulators import GeminiEmulator  # noqa: E402
+
+
+def video_tokens(response) -> int:
+    details = response.usage_metadata.prompt_tokens_details or []
+    return sum(d.token_count for d in details if d.modality.name == "VIDEO")
+
+
+def test_gemini_count_tokens_matches_generate_content(genai, offline):
+    from google.genai import types
+
+    mp4 = synthetic_mp4(640, 360, seconds=2)
+    contents = [types.Part.from_bytes(data=mp4, mime_type="video/mp4"), "What moves?"]
+    with GeminiEmulator() as emu:
+        client = gemini_client(genai, emu)
+        counted = client.models.count_tokens(model="gemini-2.5-flash", contents=contents)
+        generated = client.models.generate_content(model="gemini-2.5-flash", contents=contents)
+        assert counted.total_tokens == generated.usage_metadata.prompt_token_count > 2 * 258
+        assert emu.counts["models.count_tokens"] == 1 and len(emu.generate_requests) == 1
+        with pytest.raises(genai.errors.ClientError) as gone:
+            client.models.count_tokens(model="gemini-1.5-flash", contents="x")
+        assert gone.value.code == 404
+        only_to(emu, offline)
+
+
+def test_gemini_models_get_list_and_unknown_or_shut_down_ids(genai, offline):
+    with GeminiEmulator() as emu:
+        client = gemini_client(genai, emu)
+        m = client.models.get(model="gemini-3.8-flash")
+        assert m.name == "models/gemini-3.8-flash" and "generateContent" in m.supported_actions
+        assert m.input_token_limit and m.output_token_limit
+        names = [x.name for x in client.models.list(config={"page_size": 7})]
+        assert len(names) == len(emu_models()) and len(set(names)) == len(names)
+        assert "models/gemini-2.5-flash" in names and "models/gemini-1.5-flash" not in names
+        for bad in ("gemini-1.5-flash", "gemini-2.0-flash", "gemini-2.5-flsh", "not-a-model"):
+            with pytest.raises(genai.errors.ClientError) as info:
+                client.models.generate_content(model=bad, contents="x")
+            assert info.value.code == 404 and info.value.status == "NOT_FOUND"
+            assert f"models/{bad} is not found" in info.value.message
+        with pytest.raises(genai.errors.ClientError) as missing:
+            client.models.get(model="gemini-1.5-flash")
+        assert missing.value.code == 404
+        only_to(emu, offline)
+
+
+def emu_models() -> list[str]:
+    from videonb.testing.emulators.gemini_models import MODELS
+
+    return MODELS.ids()
+
+
+@pytest.mark.parametrize("model, global_level, part_level, per_frame", [
+    ("gemini-2.5-flash", None, None, 258),
+    ("gemini-2.5-flash", "MEDIA_RESOLUTION_LOW", None, 66),
+    ("gemini-2.5-flash", "MEDIA_RESOLUTION_HIGH", None, 258),
+    ("gemini-3.8-flash", None, None, 70),
+    ("gemini-3.8-flash", "MEDIA_RESOLUTION_MEDIUM", None, 70),
+    ("gemini-3.8-flash", "MEDIA_RESOLUTION_HIGH", None, 280),
+    ("gemini-3.8-flash", "MEDIA_RESOLUTION_LOW", "MEDIA_RESOLUTION_HIGH", 280),  # part wins
+])
+def test_gemini_media_resolution_in_token_accounting(genai, offline, model, global_level,
+                                                     part_level, per_frame):
+    from google.genai import types
+
+    mp4 = synthetic_mp4(640, 360, seconds=2)  # 2 frames at the default 1 fps
+    part = types.Part.from_bytes(data=mp4, mime_type="video/mp4",
+                                 **({"media_resolution": part_level} if part_level else {}))
+    config = types.GenerateContentConfig(media_resolution=global_level) if global_level else None
+    with GeminiEmulator() as emu:
+        client = gemini_client(genai, emu)  # keep it: a collected client closes its transport
+        response = client.models.generate_content(model=model, contents=[part, "Describe."],
+                                                  config=config)
+        assert video_tokens(response) == 2 * per_frame
+        assert emu.generate_requests[-1]["media_resolution"] == global_level
+        only_to(emu, offline)
+
+
+def test_gemini_per_part_media_resolution_is_gemini_3_only(genai, offline):
+    from google.genai import types
+
+    part = types.Part.from_bytes(data=_media.solid_png(32, 32), mime_type="image/png",
+                                 media_resolution="MEDIA_RESOLUTION_LOW")
+    with GeminiEmulator() as emu:
+        client = gemini_client(genai, emu)
+        with pytest.raises(genai.errors.ClientError) as info:
+            client.models.generate_content(model="gemini-2.5-flash", contents=[part, "x"])
+        assert info.value.code == 400 and "Gemini 3" in info.value.message
+        image = client.models.generate_content(model="gemini-3.8-flash", contents=[part, "x"])
+        default = client.models.generate_content(
+            model="gemini-3.8-flash",
+            contents=[types.Part.from_bytes(data=_media.solid_png(32, 32), mime_type="image/png"),
+                      "x"])
+        tokens = [sum(d.token_count for d in r.usage_metadata.prompt_tokens_details
+                      if d.modality.name == "IMAGE") for r in (image, default)]
+        assert tokens == [280, 1120]
+        only_to(emu, offline)
+
+
+def test_gemini_sdk_default_is_v1_and_file_uris_follow_the_version(genai, offline, tmp_path):
+    import base64 as b64
+    import hashlib
+
+    from google.genai import types
+
+    path = tmp_path / "clip.mp4"
+    data = synthetic_mp4(320, 180, seconds=1)
+    path.write_bytes(data)
+    with GeminiEmulator(job_seconds=0.2) as emu:
+        client = gemini_client(genai, emu)  # google-genai 3.6 defaults to api_version "v1"
+        f = client.files.upload(file=path)
+        assert f.uri == f"{emu.base_url}/v1/{f.name}"
+        assert [r.path.split("/")[1] for r in emu.requests] == ["upload", "upload"]
+        assert emu.requests[0].path == "/upload/v1/files"
+        # sha256Hash: base64 of the hex digest, the shape the API answers (js-genai#381).
+        assert b64.b64decode(f.sha256_hash).decode() == hashlib.sha256(data).hexdigest()
+        emu.clock.advance(1)
+        beta = gemini_client(genai, emu, api_version="v1beta")
+        answer = beta.models.generate_content(model="gemini-2.5-flash", contents=[f, "Describe."])
+        assert answer.text and emu.generate_requests[-1]["api_version"] == "v1beta"
+        client.models.generate_content(model="gemini-2.5-flash", contents="hi")
+        assert emu.generate_requests[-1]["api_version"] == "v1"
+        g = beta.files.upload(file=path, config=types.UploadFileConfig(display_name="b"))
+        assert "/v1beta/files/" in g.uri
+        only_to(emu, offline)
+
+
+def test_gemini_502_can_be_googles_html_page(genai, offline):
+    with GeminiEmulator() as emu:
+        client = gemini_client(genai, emu)
+        emu.inject("502", body="html")
+        with pytest.raises(genai.errors.ServerError) as info:
+            client.models.generate_content(model="gemini-2.5-flash", contents="x")
+        assert info.value.code == 502 and "That’s an error" in info.value.message
+        emu.inject("502")  # the default: the API's JSON body
+        with pytest.raises(genai.errors.ServerError) as json_body:
+            client.models.generate_content(model="gemini-2.5-flash", contents="x")
+        assert json_body.value.status == "UNAVAILABLE"
+        only_to(emu, offline)
