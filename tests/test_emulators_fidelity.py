@@ -647,6 +647,9 @@ def test_gemini_sdk_default_is_v1_and_file_uris_follow_the_version(genai, offlin
         assert emu.generate_requests[-1]["api_version"] == "v1"
         g = beta.files.upload(file=path, config=types.UploadFileConfig(display_name="b"))
         assert "/v1beta/files/" in g.uri
+        with pytest.raises(genai.errors.ClientError) as no_download:  # uploaded files don't
+            client.files.download(file=g.name)
+        assert no_download.value.code == 400
         only_to(emu, offline)
 
 
@@ -661,4 +664,23 @@ def test_gemini_502_can_be_googles_html_page(genai, offline):
         with pytest.raises(genai.errors.ServerError) as json_body:
             client.models.generate_content(model="gemini-2.5-flash", contents="x")
         assert json_body.value.status == "UNAVAILABLE"
+        only_to(emu, offline)
+
+
+def test_openai_stored_chat_completions_and_compaction(openai, offline):
+    with OpenAIEmulator(today=TODAY) as emu:
+        client = oa_client(openai, emu)
+        kept = client.chat.completions.create(model="gpt-4o", store=True, metadata={"run": "a"},
+                                              messages=[{"role": "user", "content": "hi"}])
+        client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "x"}])
+        assert [c.id for c in client.chat.completions.list()] == [kept.id]  # only store=true
+        assert client.chat.completions.retrieve(kept.id).choices[0].message.content
+        assert client.chat.completions.update(kept.id, metadata={"run": "b"}).metadata == \
+            {"run": "b"}
+        assert [m.content for m in client.chat.completions.messages.list(kept.id)] == ["hi"]
+        assert client.chat.completions.delete(kept.id).deleted
+        with pytest.raises(openai.NotFoundError):
+            client.chat.completions.retrieve(kept.id)
+        compacted = client.responses.compact(model="gpt-4o", input="a long conversation")
+        assert compacted.output[0].type == "compaction" and compacted.usage.input_tokens > 0
         only_to(emu, offline)

@@ -142,6 +142,8 @@ class GeminiEmulator(GenerateContent):
                    name="files.upload", auth=lambda req: req.param("upload_id") is None)
         self.route("GET", v + "/files", self._list_files, kind="list", name="files.list")
         self.route("GET", file, self._get_file, kind="poll", name="files.get")
+        self.route("GET", file + ":download", self._download_file, kind="download",
+                   name="files.download")
         self.route("DELETE", file, self._delete_file, kind="delete", name="files.delete")
 
     def model_spec(self, model: str) -> GeminiModel | None:

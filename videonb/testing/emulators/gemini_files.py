@@ -121,6 +121,14 @@ class FilesAPI(Emulator):
     def _get_file(self, req: Request) -> Response:
         return Response.json(200, self._file_json(self.lookup(req.match["id"], req)))  # type: ignore[index]
 
+    def _download_file(self, req: Request) -> Response:
+        """``files/{id}:download``: only generated files download; every file here was
+        uploaded (the emulator generates no files), so this is the refusal, in the SDK's
+        words for the same case (the API's own wording is UNCONFIRMED)."""
+        f = self.lookup(req.match["id"], req)  # type: ignore[index]
+        raise Invalid(f"Only generated files can be downloaded, uploaded files can't be "
+                      f"downloaded: {f.name} was uploaded.", grpc="FAILED_PRECONDITION")
+
     def _delete_file(self, req: Request) -> Response:
         f = self.lookup(req.match["id"], req)  # type: ignore[index]
         with self._files_lock:

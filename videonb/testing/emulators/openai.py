@@ -133,8 +133,17 @@ class OpenAIEmulator(ChatCompletions, ResponsesAPI, FilesAPI, VideosAPI):
         response = r"/v1/responses/(?P<id>resp_[A-Za-z0-9]+)"
         file = r"/v1/files/(?P<id>file-[A-Za-z0-9]+)"
         character = r"/v1/videos/characters/(?P<id>char_[A-Za-z0-9]+)"
+        stored = r"/v1/chat/completions/(?P<id>chatcmpl-[A-Za-z0-9]+)"
         for method, pattern, handler, kind, name in [
             ("POST", "/v1/chat/completions", self._chat, "generate", "chat.completions.create"),
+            ("GET", "/v1/chat/completions", self._chat_list, "list", "chat.completions.list"),
+            ("GET", stored, self._chat_get, "poll", "chat.completions.retrieve"),
+            ("POST", stored, self._chat_update, "api", "chat.completions.update"),
+            ("DELETE", stored, self._chat_delete, "delete", "chat.completions.delete"),
+            ("GET", stored + "/messages", self._chat_messages, "list",
+             "chat.completions.messages.list"),
+            ("POST", "/v1/responses/compact", self._response_compact, "generate",
+             "responses.compact"),
             ("POST", "/v1/responses", self._response_create, "generate", "responses.create"),
             ("POST", "/v1/responses/input_tokens", self._input_tokens, "generate",
              "responses.input_tokens.count"),

@@ -1,6 +1,9 @@
 """OpenAI Chat Completions on the emulator kit: ``POST /v1/chat/completions`` with text
 and ``image_url`` parts (video frames), ``response_format`` (``text``, ``json_object``,
-``json_schema`` with strict-mode checks), ``n`` and ``stream`` (SSE).  A mixin of
+``json_schema`` with strict-mode checks), ``n`` and ``stream`` (SSE); completions made
+with ``store: true`` can be listed, retrieved, updated (metadata), deleted and their
+messages listed (openai 3.57 ``chat.completions.retrieve/update/list/delete`` and
+``chat.completions.messages.list``).  A mixin of
 :class:`~videonb.testing.emulators.openai.OpenAIEmulator`, which holds the routes,
 auth and error bodies."""
 
@@ -16,6 +19,7 @@ from . import _answers, _media
 from .kit.dialects import openai_check
 from .kit.emulator import Emulator
 from .kit.http import Invalid, Request, Response, sse_response
+from .kit.pages import page_after
 from .openai_models import ImageRule, ModelSpec, image_tokens
 
 __all__ = ["DETAILS", "ChatCompletions"]
@@ -80,16 +84,82 @@ class ChatCompletions(Emulator):
         }
         head = {"id": "chatcmpl-" + secrets.token_hex(12), "created": int(self.clock.now()),
                 "model": body["model"]}
-        if body.get("stream"):
-            return self._chat_stream(head, contents, refusal, usage, body)
         choices = [
             {"index": i, "logprobs": None, "finish_reason": "stop",
              "message": {"role": "assistant", "content": c, "refusal": refusal, "annotations": []}}
             for i, c in enumerate(contents)
         ]
-        return Response.json(200, {**head, "object": "chat.completion", "choices": choices,
-                                   "usage": usage, "service_tier": "default",
-                                   "system_fingerprint": "fp_videonb_emulator"})
+        completion = {**head, "object": "chat.completion", "choices": choices, "usage": usage,
+                      "service_tier": "default", "system_fingerprint": "fp_videonb_emulator"}
+        if body.get("store"):
+            self.stored_completions[head["id"]] = {
+                "completion": {**completion, "metadata": body.get("metadata") or {}},
+                "messages": [{"id": f"{head['id']}-{i}", **m}
+                             for i, m in enumerate(body["messages"]) if isinstance(m, dict)]}
+        if body.get("stream"):
+            return self._chat_stream(head, contents, refusal, usage, body)
+        return Response.json(200, completion)
+
+    # ---- stored completions ----------------------------------------------------------------
+    @property
+    def stored_completions(self) -> dict[str, dict[str, Any]]:
+        """Completions made with ``store: true``, by id."""
+        if not hasattr(self, "_stored_chats"):
+            self._stored_chats: dict[str, dict[str, Any]] = {}
+        return self._stored_chats
+
+    def _stored_entry(self, req: Request) -> dict[str, Any]:
+        cid = req.match["id"]  # type: ignore[index]
+        entry = self.stored_completions.get(cid)
+        if entry is None:
+            raise Invalid(f"Completion with id '{cid}' not found. Only completions created with "
+                          "store=true can be retrieved.", status=404, param="completion_id")
+        return entry
+
+    def _paged(self, req: Request, items: list[dict[str, Any]], default_order: str) -> Response:
+        order = req.param("order") or default_order
+        openai_check(order, "order", choices=("asc", "desc"))
+        try:
+            limit = int(req.param("limit") or 20)
+        except ValueError:
+            raise Invalid("Invalid 'limit': expected an integer.", param="limit",
+                          code="invalid_type") from None
+        openai_check(limit, "limit", minimum=1, maximum=100)
+        items = items if order == "asc" else list(reversed(items))
+        page, more = page_after(items, limit, req.param("after"), key=lambda i: i["id"])
+        return Response.json(200, {"object": "list", "data": page, "has_more": more,
+                                   "first_id": page[0]["id"] if page else None,
+                                   "last_id": page[-1]["id"] if page else None})
+
+    def _chat_list(self, req: Request) -> Response:
+        model = req.param("model")
+        items = [e["completion"] for e in self.stored_completions.values()
+                 if model in (None, e["completion"]["model"])]
+        return self._paged(req, items, "asc")
+
+    def _chat_get(self, req: Request) -> Response:
+        return Response.json(200, self._stored_entry(req)["completion"])
+
+    def _chat_update(self, req: Request) -> Response:
+        entry = self._stored_entry(req)
+        try:
+            body = req.json() or {}
+        except ValueError:
+            raise Invalid("We could not parse the JSON body of your request.") from None
+        openai_check(body.get("metadata") if isinstance(body, dict) else None, "metadata",
+                     required=True, type="object")
+        entry["completion"]["metadata"] = body["metadata"]
+        return Response.json(200, entry["completion"])
+
+    def _chat_delete(self, req: Request) -> Response:
+        entry = self._stored_entry(req)
+        cid = entry["completion"]["id"]
+        self.stored_completions.pop(cid, None)
+        return Response.json(200, {"id": cid, "object": "chat.completion.deleted",
+                                   "deleted": True})
+
+    def _chat_messages(self, req: Request) -> Response:
+        return self._paged(req, list(self._stored_entry(req)["messages"]), "asc")
 
     def _chat_stream(self, head, contents, refusal, usage, body) -> Response:
         with_usage = bool((body.get("stream_options") or {}).get("include_usage"))

@@ -307,6 +307,28 @@ class ResponsesAPI(Emulator):
                                    "last_id": page[-1]["id"] if page else None,
                                    "has_more": more})
 
+    def _response_compact(self, req: Request) -> Response:
+        """``POST /v1/responses/compact``: the conversation (``input``, after a
+        ``previous_response_id``'s) shrunk to one opaque ``compaction`` item."""
+        body = self._read(req)
+        model = body.get("model")
+        spec = self.text_model(model, "responses")
+        previous = body.get("previous_response_id")
+        if previous is not None and previous not in self.responses:
+            raise Invalid(f"Previous response with id '{previous}' not found.", status=404,
+                          param="previous_response_id")
+        tally = self._tally(body, model, spec.image)
+        item = {"id": _new_id("cmp_"), "type": "compaction", "created_by": "emulator",
+                "encrypted_content": base64.b64encode(secrets.token_bytes(48)).decode()}
+        out_tokens = 48
+        usage = {"input_tokens": tally["tokens"],
+                 "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+                 "output_tokens": out_tokens, "output_tokens_details": {"reasoning_tokens": 0},
+                 "total_tokens": tally["tokens"] + out_tokens}
+        return Response.json(200, {"id": _new_id("resp_"), "object": "response.compaction",
+                                   "created_at": int(self.clock.now()), "output": [item],
+                                   "usage": usage})
+
     def _input_tokens(self, req: Request) -> Response:
         """``POST /v1/responses/input_tokens``: what ``usage.input_tokens`` would say."""
         body = self._read(req)
