@@ -294,7 +294,7 @@ def test_videonb_runway_refuses_an_input_over_the_upload_limit_before_any_job(ho
 # ======================================================================================
 # OpenAI
 # ======================================================================================
-from test_emulators_sdk import FRAMES_SCHEMA, jpeg_frames, openai  # noqa: E402,F401
+from test_emulators_sdk import jpeg_frames, openai  # noqa: E402,F401
 from videonb.testing.emulators import OpenAIEmulator  # noqa: E402
 
 TODAY = dt.date(2026, 12, 1)  # pinned: shutdowns are judged by this date in these tests
@@ -368,18 +368,9 @@ def test_openai_detail_original_is_accepted(openai, offline):
 
 
 def test_openai_responses_with_input_image_and_structured_output(openai, offline):
-    from pydantic import BaseModel
+    from test_emulators_sdk import moments_model
 
-    class Moment(BaseModel):
-        start: str
-        end: str
-        label: str
-
-    class Frames(BaseModel):
-        summary: str
-        moments: list[Moment]
-        answer: str
-
+    Frames = moments_model()
     frames = jpeg_frames(2)
     with OpenAIEmulator(today=TODAY) as emu:
         client = oa_client(openai, emu)

@@ -16,10 +16,9 @@ import secrets
 from typing import Any
 
 from . import _answers, _media
-from .kit.dialects import openai_check
+from .kit.dialects import openai_check, openai_page
 from .kit.emulator import Emulator
 from .kit.http import Invalid, Request, Response, sse_response
-from .kit.pages import page_after
 from .openai_models import ImageRule, ModelSpec, image_tokens
 
 __all__ = ["DETAILS", "ChatCompletions"]
@@ -116,26 +115,11 @@ class ChatCompletions(Emulator):
                           "store=true can be retrieved.", status=404, param="completion_id")
         return entry
 
-    def _paged(self, req: Request, items: list[dict[str, Any]], default_order: str) -> Response:
-        order = req.param("order") or default_order
-        openai_check(order, "order", choices=("asc", "desc"))
-        try:
-            limit = int(req.param("limit") or 20)
-        except ValueError:
-            raise Invalid("Invalid 'limit': expected an integer.", param="limit",
-                          code="invalid_type") from None
-        openai_check(limit, "limit", minimum=1, maximum=100)
-        items = items if order == "asc" else list(reversed(items))
-        page, more = page_after(items, limit, req.param("after"), key=lambda i: i["id"])
-        return Response.json(200, {"object": "list", "data": page, "has_more": more,
-                                   "first_id": page[0]["id"] if page else None,
-                                   "last_id": page[-1]["id"] if page else None})
-
     def _chat_list(self, req: Request) -> Response:
         model = req.param("model")
         items = [e["completion"] for e in self.stored_completions.values()
                  if model in (None, e["completion"]["model"])]
-        return self._paged(req, items, "asc")
+        return openai_page(req, items, order="asc")
 
     def _chat_get(self, req: Request) -> Response:
         return Response.json(200, self._stored_entry(req)["completion"])
@@ -159,7 +143,7 @@ class ChatCompletions(Emulator):
                                    "deleted": True})
 
     def _chat_messages(self, req: Request) -> Response:
-        return self._paged(req, list(self._stored_entry(req)["messages"]), "asc")
+        return openai_page(req, self._stored_entry(req)["messages"], order="asc")
 
     def _chat_stream(self, head, contents, refusal, usage, body) -> Response:
         with_usage = bool((body.get("stream_options") or {}).get("include_usage"))

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import _media, _multipart
-from .kit.dialects import openai_check
+from .kit.dialects import openai_check, openai_page
 from .kit.emulator import Emulator
 from .kit.http import Invalid, Request, Response, media_response
-from .kit.pages import page_after
 
 __all__ = ["FILE_PURPOSES", "FilesAPI"]
 
@@ -106,20 +105,9 @@ class FilesAPI(Emulator):
         return media_response(req, f.data, f.content_type or "application/octet-stream")
 
     def _file_list(self, req: Request) -> Response:
-        try:
-            limit = int(req.param("limit") or 10000)
-        except ValueError:
-            raise Invalid("Invalid 'limit': expected an integer.", param="limit",
-                          code="invalid_type") from None
-        openai_check(limit, "limit", minimum=1, maximum=10000)
-        order = req.param("order") or "desc"
-        openai_check(order, "order", choices=("asc", "desc"))
         purpose = req.param("purpose")
         with self._files_lock:
             files = [f for f in self.files.values() if purpose in (None, f.purpose)]
-        files.sort(key=lambda f: f.created, reverse=order == "desc")
-        page, more = page_after(files, limit, req.param("after"), key=lambda f: f.id)
-        data = [f.json() for f in page]
-        return Response.json(200, {"object": "list", "data": data, "has_more": more,
-                                   "first_id": data[0]["id"] if data else None,
-                                   "last_id": data[-1]["id"] if data else None})
+        files.sort(key=lambda f: f.created)
+        return openai_page(req, files, limit=10000, maximum=10000, key=lambda f: f.id,
+                           render=OpenAIFile.json)

@@ -22,10 +22,9 @@ from collections.abc import Callable
 from typing import Any
 
 from . import _answers
-from .kit.dialects import openai_check
+from .kit.dialects import openai_check, openai_page
 from .kit.emulator import Emulator
 from .kit.http import Invalid, Request, Response, sse_response
-from .kit.pages import page_after
 from .openai_models import ImageRule, ModelSpec
 
 __all__ = ["ResponsesAPI"]
@@ -290,22 +289,7 @@ class ResponsesAPI(Emulator):
         return Response.json(200, self._view(entry))
 
     def _response_items(self, req: Request) -> Response:
-        items = list(self._stored(req)["input_items"])
-        order = req.param("order") or "desc"
-        openai_check(order, "order", choices=("asc", "desc"))
-        if order == "desc":
-            items.reverse()
-        try:
-            limit = int(req.param("limit") or 20)
-        except ValueError:
-            raise Invalid("Invalid 'limit': expected an integer.", param="limit",
-                          code="invalid_type") from None
-        openai_check(limit, "limit", minimum=1, maximum=100)
-        page, more = page_after(items, limit, req.param("after"), key=lambda i: i["id"])
-        return Response.json(200, {"object": "list", "data": page,
-                                   "first_id": page[0]["id"] if page else None,
-                                   "last_id": page[-1]["id"] if page else None,
-                                   "has_more": more})
+        return openai_page(req, self._stored(req)["input_items"])
 
     def _response_compact(self, req: Request) -> Response:
         """``POST /v1/responses/compact``: the conversation (``input``, after a

@@ -13,12 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 from . import _media, _multipart
-from .kit.dialects import openai_check, openai_listing
+from .kit.dialects import openai_check, openai_listing, openai_page
 from .kit.emulator import Emulator
 from .kit.http import Invalid, Request, Response, media_response
 from .kit.jobs import Job
 from .kit.models import ModelTable
-from .kit.pages import page_after
 from .openai_models import SECONDS, SIZES_PRO, SIZES_STANDARD
 
 __all__ = ["SECONDS", "SIZES_PRO", "SIZES_STANDARD", "VIDEO_FAILURES", "VideosAPI"]
@@ -66,6 +65,13 @@ class VideosAPI(Emulator):
         if body is not None and not isinstance(body, dict):
             raise Invalid("Invalid type for request body: expected an object.", code="invalid_type")
         return body or {}
+
+    @staticmethod
+    def _prompt(f: dict[str, Any]) -> str:
+        prompt = f.get("prompt")
+        openai_check(None if prompt == "" else prompt, "prompt", required=True, type="string",
+                     maximum=32000)
+        return prompt
 
     def _video_create(self, req: Request) -> Response:
         params = self._check_video(self._video_fields(req))
@@ -172,22 +178,8 @@ class VideosAPI(Emulator):
         return Response.json(200, self._video_json(self._find(req)), self._video_headers())
 
     def _video_list(self, req: Request) -> Response:
-        try:
-            limit = int(req.param("limit") or 20)
-        except ValueError:
-            raise Invalid("Invalid 'limit': expected an integer.", param="limit",
-                          code="invalid_type") from None
-        openai_check(limit, "limit", minimum=0, maximum=100)
-        order = req.param("order") or "desc"
-        openai_check(order, "order", choices=("asc", "desc"))
         jobs = [j for j in self.scheduler.all() if not j.data.get("deleted")]
-        if order == "desc":
-            jobs.reverse()
-        page, more = page_after(jobs, limit, req.param("after"), key=lambda j: j.id)
-        data = [self._video_json(j) for j in page]
-        first, last = (data[0]["id"], data[-1]["id"]) if data else (None, None)
-        return Response.json(200, {"object": "list", "data": data, "first_id": first,
-                                   "last_id": last, "has_more": more})
+        return openai_page(req, jobs, minimum=0, key=lambda j: j.id, render=self._video_json)
 
     def _video_delete(self, req: Request) -> Response:
         job = self._find(req)
@@ -252,9 +244,7 @@ class VideosAPI(Emulator):
 
     def _video_edit(self, req: Request) -> Response:
         f = self._video_fields(req)
-        prompt = f.get("prompt")
-        openai_check(None if prompt == "" else prompt, "prompt", required=True, type="string",
-                     maximum=32000)
+        prompt = self._prompt(f)
         source = self._source_video(f.get("video"), "video")
         if source is None:  # an uploaded video: eligible customers only, with a model named
             if not f.get("model"):
@@ -274,9 +264,7 @@ class VideosAPI(Emulator):
 
     def _video_extend(self, req: Request) -> Response:
         f = self._video_fields(req)
-        prompt = f.get("prompt")
-        openai_check(None if prompt == "" else prompt, "prompt", required=True, type="string",
-                     maximum=32000)
+        prompt = self._prompt(f)
         seconds = f.get("seconds")
         openai_check(None if seconds is None else str(seconds), "seconds", required=True,
                      choices=SECONDS)
