@@ -12,6 +12,7 @@ Key: ``RUNWAYML_API_SECRET``; ``RUNWAYML_BASE_URL`` or ``base_url=`` point it el
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import mimetypes
 import os
@@ -180,11 +181,20 @@ class RunwayProvider(Provider):
                 and isinstance(uri, str) and uri.startswith("runway://")):
             raise ProviderHTTPError("runway: the upload answer had no usable uploadUrl, fields "
                                     "and runwayUri.", provider=self.name, retryable=True)
+        from ..settings import config
+
+        # Bounded as a whole, not only per read: the usual bound plus time for the bytes at a
+        # slow 100 KiB/s (a 200 MiB upload may take half an hour, never for ever).
+        total = max(120.0, 3 * float(config.http_timeout)) + p.stat().st_size / 102_400
         try:
             with p.open("rb") as fh:
-                resp = await _http.client().post(
+                resp = await asyncio.wait_for(_http.client().post(
                     url, data={str(k): str(v) for k, v in fields.items()},
-                    files={"file": (p.name, fh, _mime(path, kind))})
+                    files={"file": (p.name, fh, _mime(path, kind))}), total)
+        except asyncio.TimeoutError:
+            raise ProviderHTTPError(f"runway: the upload of {p.name} to Runway's storage did not "
+                                    f"finish within {total:.0f} s; nothing was submitted.",
+                                    provider=self.name, retryable=True) from None
         except _http.transport_errors() as exc:
             raise ProviderHTTPError(f"runway: the upload of {p.name} to Runway's storage did not "
                                     f"complete ({type(exc).__name__}); nothing was submitted.",
