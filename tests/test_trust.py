@@ -694,12 +694,31 @@ def test_16_gateway_model_deprecated_is_retired(home):
 
 
 def test_17_runway_inline_limit_is_on_the_encoded_uri(runway, home, tmp_path):
+    # 4.1 MiB of PNG is a 5.5 MiB data URI: over Runway's inline limit, so it goes through the
+    # upload API (POST /v1/uploads, then the storage form) and the task names its runway:// URI.
     big = tmp_path / "big.png"
-    big.write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(int(4.1 * 2**20)))
-    with pytest.raises(errors.InvalidOptionError, match="data URI"):
-        videonb.image_to_video(big, "push in", provider="runway", model="gen4_turbo",
+    big.write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x05\0\0\0\x02\xd0"
+                    + os.urandom(int(4.1 * 2**20)))
+    v = videonb.image_to_video(big, "push in", provider="runway", model="gen4_turbo",
                                base_url=runway.base_url, seconds=5, ratio="1280:720", **FAST)
-    assert runway.requests.filter(method="POST") == [] and videonb.jobs() == []
+    assert v.info.frame_count > 0
+    routes = [r.route for r in runway.requests if r.method == "POST"]
+    assert routes == ["uploads.create_ephemeral", "uploads.storage", "image_to_video.create"]
+    (submit,) = runway.requests.filter(method="POST", path="/v1/image_to_video")
+    assert submit.body_size < 4096  # a runway:// URI, never the 5.5 MiB data URI
+    assert "authorization" not in runway.requests.filter(path="/storage/")[0].headers
+    # Over the upload limit (a sparse 201 MiB file): refused before any job exists.
+    huge = tmp_path / "huge.png"
+    with huge.open("wb") as f:
+        f.write(big.read_bytes()[:64])
+        f.truncate(201 * 2**20)
+    jobs_before = len(videonb.jobs())
+    posts_before = len(runway.requests.filter(method="POST"))
+    with pytest.raises(errors.InvalidOptionError, match="upload API"):
+        videonb.image_to_video(huge, "push in", provider="runway", model="gen4_turbo",
+                               base_url=runway.base_url, seconds=5, ratio="1280:720", **FAST)
+    assert len(runway.requests.filter(method="POST")) == posts_before
+    assert len(videonb.jobs()) == jobs_before
 
 
 # =============================================================================================
