@@ -40,6 +40,7 @@ Job faults for the next video created: ``"moderation"`` (→ ``moderation_blocke
 from __future__ import annotations
 
 import datetime as _dt
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -89,7 +90,8 @@ class OpenAIEmulator(ChatCompletions, ResponsesAPI, FilesAPI, VideosAPI):
     max_images
         Images allowed in one chat request (the current guide says 1500; older 500).
     today
-        The date model shutdowns are judged by (default: today's UTC date), so a model
+        The date model shutdowns are judged by (default: ``$VIDEONB_EMULATOR_TODAY``, else
+        today's UTC date), so a model
         past the shutdown date openai's ``ChatModel`` announces answers 404 as it would
         live.  Pass a date to pin it.
     """
@@ -126,7 +128,11 @@ class OpenAIEmulator(ChatCompletions, ResponsesAPI, FilesAPI, VideosAPI):
 
     @property
     def today(self) -> _dt.date:
-        return self._today or _dt.datetime.now(_dt.timezone.utc).date()
+        # VIDEONB_EMULATOR_TODAY pins the date for a whole test run (videonb's own suite does,
+        # so that a model's announced shutdown does not turn its CI red on that day).
+        pinned = os.environ.get("VIDEONB_EMULATOR_TODAY")
+        return self._today or (_dt.date.fromisoformat(pinned) if pinned else
+                               _dt.datetime.now(_dt.timezone.utc).date())
 
     def setup_routes(self) -> None:
         video = r"/v1/videos/(?P<id>video_[A-Za-z0-9]+)"
