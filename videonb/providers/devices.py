@@ -323,7 +323,7 @@ def check(spec: Any, *, device: Device, offload: str = "auto", allow_cpu: bool =
     raise InsufficientMemoryError(
         f"{name} needs about {need:g} GB of GPU memory "
         f"({'all on the GPU' if offload == 'none' else 'with enable_model_cpu_offload()'}); "
-        f"{device.describe()} has {device.free_gb:.1f} GB free. Try: " + "; ".join(advice) + ".",
+        f"the free memory of {device.describe()} is not enough. Try: " + "; ".join(advice) + ".",
         provider="diffusers")
 
 

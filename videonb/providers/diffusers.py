@@ -186,7 +186,7 @@ class DiffusersProvider(Provider):
         if spec is None:
             return False, "unknown model"
         try:
-            device = _menu_device(self.options.get("device"))
+            device = probe_device(self.options.get("device"))
         except VideonbError as exc:
             return False, str(exc)
         if device.kind == "cpu":
@@ -646,19 +646,6 @@ def loaded() -> list[dict[str, Any]]:
             for mid, e in list(_PIPES.items())]
 
 
-def _menu_device(prefer: str | None) -> Any:
-    """The device for menus, probed at most every 30 s."""
-    now = time.monotonic()
-    key = prefer or ""
-    hit = _MENU_DEVICE.get(key)
-    if hit is not None and now - hit[0] < 30:
-        return hit[1]
-    dev = probe_device(prefer)
-    _MENU_DEVICE[key] = (now, dev)
-    return dev
-
-
-_MENU_DEVICE: dict[str, tuple[float, Any]] = {}
 
 
 def download(model: str = DiffusersProvider.default_model) -> str:
