@@ -136,9 +136,21 @@ def build_tiny_pipeline(kind: str = "wan", *, seed: int = 0) -> Any:
 
 def save_tiny_pipeline(folder: str | Path, kind: str = "wan", *, seed: int = 0) -> Path:
     """Build a tiny pipeline of ``kind`` and write it with ``save_pretrained`` (about 0.3 MB)."""
+    import transformers.utils.logging as tlog
+    from huggingface_hub import utils as hf
+
     folder = Path(folder)
     pipe = build_tiny_pipeline(kind, seed=seed)
-    pipe.save_pretrained(str(folder))
+    bars = tlog.is_progress_bar_enabled(), hf.are_progress_bars_disabled()
+    tlog.disable_progress_bar()   # no "Writing model shards" bar in the cell
+    hf.disable_progress_bars()
+    try:
+        pipe.save_pretrained(str(folder))
+    finally:
+        if bars[0]:
+            tlog.enable_progress_bar()
+        if not bars[1]:
+            hf.enable_progress_bars()
     return folder
 
 
