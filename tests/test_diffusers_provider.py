@@ -99,7 +99,8 @@ def test_text_to_video_on_a_tiny_wan_pipeline(tiny):
     p = v.provenance
     assert p["provider"] == "diffusers" and p["model"] == "tiny-wan" and not p["cached"]
     assert p["pipeline"] == "WanPipeline" and p["seed"] == 7 and p["steps"] == 3
-    assert p["revision"].startswith("local folder") and p["hub_id"] == str(vd.MODELS["tiny-wan"].hub_id)
+    assert p["revision"].startswith("local folder")
+    assert p["hub_id"] == str(vd.MODELS["tiny-wan"].hub_id)
     assert p["cpu_seconds"] > 0 and "gpu_seconds" not in p and p["device"].startswith("cpu")
     assert p["frames"] == 9 and p["size"] == "16x16" and p["dtype"] == "float32"
     from videonb.display.html import provenance_line
@@ -274,7 +275,7 @@ def test_videogen_magic_runs_a_tiny_model_and_explains_a_refusal(tiny, capsys):
     ip.user_ns.pop("boat", None)
 
 
-# --- devices and memory (simulated through torch's own functions) -----------------------------------
+# --- devices and memory (simulated through torch's own functions) ------------------------------
 def test_cpu_refuses_a_full_size_model_with_an_estimate(home):
     with pytest.raises(errors.DeviceTooSlowError) as info:
         videonb.generate("a boat", provider="diffusers/wan2.1-t2v-1.3b", progress=False)
@@ -350,7 +351,7 @@ def test_device_option_is_checked(home):
         vd.DiffusersProvider(device="tpu").machine_plan(vd.MODELS["ltx-video"])
 
 
-# --- requests and errors ----------------------------------------------------------------------------
+# --- requests and errors -----------------------------------------------------------------------
 def test_options_are_checked_and_frames_follow_the_model(tiny):
     with pytest.raises(errors.InvalidOptionError, match="does not know the option"):
         videonb.generate("a boat", provider="diffusers/tiny-wan", step=3, progress=False)
