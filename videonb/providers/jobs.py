@@ -260,10 +260,19 @@ def check_row(rec: JobRecord) -> None:
         raise LedgerError(f"Job {rec.id} records the task id {str(rec.remote_id)[:60]!r}, which "
                           f"is not one; it was left alone.")
     if rec.remote_id is None and rec.status not in ("created", "submitting") \
-            and not rec.terminal:
+            and not rec.terminal and not _renders_here(rec.provider):
         raise LedgerError(f"Job {rec.id} is {rec.status!r} but records no task id, so there is "
                           f"nothing to resume; it was left alone. Check the provider's "
                           f"dashboard.")
+
+
+def _renders_here(provider: str) -> bool:
+    """True for a provider that renders on this machine (``local``, ``diffusers``): its running
+    rows have no task id by design."""
+    from .registry import provider_classes
+
+    cls = provider_classes().get(provider)
+    return isinstance(cls, type) and bool(cls.local)
 
 
 def video_from_record(rec: JobRecord, request: Request, *, cached: bool = False) -> Any:
