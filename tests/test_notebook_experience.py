@@ -424,7 +424,8 @@ def _test_sh(tmp_path, python_stub: str, *args: str):
     bin_dir.mkdir()
     (bin_dir / "chromium").write_text("#!/bin/sh\n")
     (bin_dir / "chromium").chmod(0o755)
-    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    env = {k: v for k, v in os.environ.items() if k != "HF_HUB_OFFLINE"}   # test.sh sets it
+    env["PATH"] = f"{bin_dir}:{os.environ['PATH']}"
     return subprocess.run(["bash", str(repo / "scripts" / "test.sh"), *args],
                           capture_output=True, text=True, env=env, timeout=60)
 
@@ -432,13 +433,17 @@ def _test_sh(tmp_path, python_stub: str, *args: str):
 def test_9_test_sh_prints_one_line_per_phase(tmp_path):
     calls = tmp_path / "calls"
     # the stub records what it was asked to do, and succeeds
-    out = _test_sh(tmp_path, f'echo "$*" >> {calls}\n', "-q", "-k", "x")
+    out = _test_sh(tmp_path, f'echo "HF_HUB_OFFLINE=$HF_HUB_OFFLINE $*" >> {calls}\n',
+                   "-q", "-k", "x")
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    phases = [re.match(r"videonb test\.sh \[(\d)/5\] ([a-z ]+):", ln) for ln in lines]
-    assert [m.group(2) for m in phases if m] == ["apt", "venv", "pip", "sdk check", "pytest"]
-    assert len(lines) == 5 and all(re.search(r"\(\d+ s\)$", ln) for ln in lines[:4]), lines
-    assert calls.read_text().splitlines()[-1] == "-m pytest -q -k x"
+    phases = [re.match(r"videonb test\.sh \[(\d)/6\] ([a-z ]+):", ln) for ln in lines]
+    assert [m.group(2) for m in phases if m] == ["apt", "venv", "torch", "pip", "sdk check",
+                                                 "pytest"]
+    assert len(lines) == 6 and all(re.search(r"\(\d+ s\)$", ln) for ln in lines[:5]), lines
+    recorded = calls.read_text().splitlines()
+    assert "HF_HUB_OFFLINE= -m pip install -q -e .[test,models]" in recorded   # main's install
+    assert recorded[-1] == "HF_HUB_OFFLINE=1 -m pytest -q -k x"             # open models offline
     # CI still runs exactly the README's command.
     assert "bash scripts/test.sh -q" in (ROOT / ".ci" / "run").read_text()
 
@@ -446,7 +451,7 @@ def test_9_test_sh_prints_one_line_per_phase(tmp_path):
 def test_9_a_failing_phase_ends_its_line_with_failed(tmp_path):
     out = _test_sh(tmp_path, 'case "$*" in *import*) exit 1;; esac\n')
     assert out.returncode != 0
-    assert re.search(r"\[4/5\] sdk check: .* FAILED \(\d+ s\)$", out.stdout.splitlines()[-1])
+    assert re.search(r"\[5/6\] sdk check: .* FAILED \(\d+ s\)$", out.stdout.splitlines()[-1])
 
 
 # --- the doctor ------------------------------------------------------------------------------
@@ -475,7 +480,7 @@ def test_doctor_reports_ledger_cache_extras_and_widgets(home):
     assert "1 file(s)" in files["outputs"]
     assert os.environ["VIDEONB_CACHE_DIR"] in files["cache"]
     extras = facts["optional extras (pip install 'videonb[NAME]')"]
-    assert set(extras) == {"gemini", "demo", "test", "bench"}
+    assert set(extras) == {"gemini", "models", "demo", "test", "bench"}
     assert extras["test"].startswith("installed")                # this suite runs with it
     assert facts["widgets (installed here, in the kernel)"]["anywidget"] != "not installed"
 

@@ -18,17 +18,18 @@ from typing import Any
 
 import pytest
 
-from test_jupyter_browser import (  # noqa: F401 (fixtures)
+import test_jupyter_browser as _jb
+from test_jupyter_browser import (
     KERNEL_IDLE,
     KNOWN_PAGE_ERRORS,
     TOKEN,
     ask_kernel,
-    browser,
-    jupyter,
     screenshot_on_failure,
-    shots_dir,
     wait_for_video,
 )
+
+# The server, browser and screenshot fixtures, shared with test_jupyter_browser.py.
+jupyter, browser, shots_dir = _jb.jupyter, _jb.browser, _jb.shots_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

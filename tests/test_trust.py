@@ -566,6 +566,27 @@ def test_9_two_kernels_on_one_ledger_make_one_submit(home):
         assert len(_posts(emu)) == 1
 
 
+_OPENER = textwrap.dedent("""
+    import sys
+    from videonb.providers.ledger import Ledger
+    Ledger(sys.argv[1]).create(provider="runway", model="m", operation="text_to_video",
+                               request_json="{}", cache_key=sys.argv[2], prompt_hash=None,
+                               cost_estimate=None)
+""")
+
+
+def test_9_kernels_opening_a_new_ledger_at_once_all_get_it(tmp_path):
+    # CI once saw one of two kernels fail with "locked" while both created a fresh ledger:
+    # SQLite answers a lock upgrade that could deadlock at once instead of waiting.
+    for round_ in range(4):
+        root = tmp_path / f"ledger{round_}"
+        procs = [subprocess.Popen([sys.executable, "-c", _OPENER, str(root), f"k{i}"],
+                                  stderr=subprocess.PIPE, text=True) for i in range(6)]
+        errs = [p.communicate(timeout=120)[1] for p in procs]
+        assert [p.returncode for p in procs] == [0] * 6, errs
+        assert len(ledger_mod.Ledger(root).all(limit=100)) == 6
+
+
 def test_10_the_budget_holds_under_concurrency(runway, home, monkeypatch):
     monkeypatch.setattr(videonb.config, "budget_usd", 1.0)
 
@@ -698,12 +719,31 @@ def test_16_gateway_model_deprecated_is_retired(home):
 
 
 def test_17_runway_inline_limit_is_on_the_encoded_uri(runway, home, tmp_path):
+    # 4.1 MiB of PNG is a 5.5 MiB data URI: over Runway's inline limit, so it goes through the
+    # upload API (POST /v1/uploads, then the storage form) and the task names its runway:// URI.
     big = tmp_path / "big.png"
-    big.write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(int(4.1 * 2**20)))
-    with pytest.raises(errors.InvalidOptionError, match="data URI"):
-        videonb.image_to_video(big, "push in", provider="runway", model="gen4_turbo",
+    big.write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x05\0\0\0\x02\xd0"
+                    + os.urandom(int(4.1 * 2**20)))
+    v = videonb.image_to_video(big, "push in", provider="runway", model="gen4_turbo",
                                base_url=runway.base_url, seconds=5, ratio="1280:720", **FAST)
-    assert runway.requests.filter(method="POST") == [] and videonb.jobs() == []
+    assert v.info.frame_count > 0
+    routes = [r.route for r in runway.requests if r.method == "POST"]
+    assert routes == ["uploads.create_ephemeral", "uploads.storage", "image_to_video.create"]
+    (submit,) = runway.requests.filter(method="POST", path="/v1/image_to_video")
+    assert submit.body_size < 4096  # a runway:// URI, never the 5.5 MiB data URI
+    assert "authorization" not in runway.requests.filter(path="/storage/")[0].headers
+    # Over the upload limit (a sparse 201 MiB file): refused before any job exists.
+    huge = tmp_path / "huge.png"
+    with huge.open("wb") as f:
+        f.write(big.read_bytes()[:64])
+        f.truncate(201 * 2**20)
+    jobs_before = len(videonb.jobs())
+    posts_before = len(runway.requests.filter(method="POST"))
+    with pytest.raises(errors.InvalidOptionError, match="upload API"):
+        videonb.image_to_video(huge, "push in", provider="runway", model="gen4_turbo",
+                               base_url=runway.base_url, seconds=5, ratio="1280:720", **FAST)
+    assert len(runway.requests.filter(method="POST")) == posts_before
+    assert len(videonb.jobs()) == jobs_before
 
 
 # =============================================================================================

@@ -28,7 +28,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 from urllib.parse import urljoin, urlsplit
 
 from ..errors import DownloadError, StorageError
@@ -131,7 +131,9 @@ def fetch(url: str, dest: str | os.PathLike[str], *, headers: Mapping[str, str] 
     deadline = time.monotonic() + limit
     _check_scheme(url, what)
     first_origin = _origin(url)
-    base_headers = {"User-Agent": "videonb", **dict(headers or {})}
+    # Media needs no compression, and a compressed answer is a bomb risk: ask for none, decode
+    # one gzip/deflate layer ourselves (bounded), refuse anything else.
+    base_headers = {"User-Agent": "videonb", "Accept-Encoding": "identity", **dict(headers or {})}
     part = dest.with_name(dest.name + ".part")
     timeout = httpx.Timeout(read_timeout, connect=min(10.0, read_timeout))
     attempt, hops, last_status, transport_failures = 0, 0, None, 0
@@ -165,7 +167,7 @@ def fetch(url: str, dest: str | os.PathLike[str], *, headers: Mapping[str, str] 
             send = {k: v for k, v in base_headers.items()
                     if same_origin or k.lower() not in CREDENTIAL_HEADERS}
             try:
-                with client.stream("GET", current, headers=send) as resp:
+                with _open(client, current, send, left, what, url) as resp:
                     status = last_status = resp.status_code
                     if status in _REDIRECTS:
                         location = resp.headers.get("location")
@@ -200,16 +202,18 @@ def fetch(url: str, dest: str | os.PathLike[str], *, headers: Mapping[str, str] 
                                     f"(videonb.config.max_download_bytes)", url=url,
                                     status=status)
                     ctype = resp.headers.get("content-type", "")
-                    got = [0]
+                    decoder = _decoder(resp.headers.get("content-encoding", ""), what, url,
+                                       status)
+                    got = [0, 0]  # bytes decoded, bytes received
                     try:
                         done = _stream_body(resp, part, got, cap=cap, total=total, what=what,
                                             url=url, ctype=ctype, left=left, limit=limit,
                                             cancel=cancel, progress=progress,
-                                            storage_hint=storage_hint)
+                                            storage_hint=storage_hint, decoder=decoder)
                     finally:
-                        short = (f"stopped at {got[0]} of {total} bytes" if total is not None
-                                 else f"stopped after {got[0]} bytes") if got[0] else ""
-                    if total is not None and done != total:
+                        short = (f"stopped at {got[1]} of {total} bytes" if total is not None
+                                 else f"stopped after {got[1]} bytes") if got[1] else ""
+                    if total is not None and got[1] != total:
                         raise httpx.RemoteProtocolError(short)
                     try:
                         os.replace(part, dest)
@@ -234,10 +238,66 @@ def fetch(url: str, dest: str | os.PathLike[str], *, headers: Mapping[str, str] 
                 raise
 
 
+class _Opened:
+    """The answer of one attempt, whose status line and headers arrived within the time left
+    (read in a helper thread: a server trickling header lines, each inside the read timeout,
+    would otherwise hold the call for as long as it likes)."""
+
+    def __init__(self, resp: Any) -> None:
+        self.resp = resp
+
+    def __enter__(self) -> Any:
+        return self.resp
+
+    def __exit__(self, *exc: object) -> None:
+        self.resp.close()
+
+
+def _open(client: Any, current: str, send: dict[str, str], left: Callable[[], float],
+          what: str, url: str) -> _Opened:
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["resp"] = client.send(client.build_request("GET", current, headers=send),
+                                      stream=True)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, name="videonb-fetch", daemon=True)
+    worker.start()
+    worker.join(max(0.0, left()))
+    if worker.is_alive():  # abandoned: the client is closed when fetch returns
+        raise _fail(what, "timeout", "the server did not finish its answer's headers within "
+                    "the time limit", url=url, retryable=True)
+    if "error" in box:
+        raise box["error"]
+    return _Opened(box["resp"])
+
+
+def _decoder(encoding: str, what: str, url: str, status: int) -> Any:
+    """A bounded decoder for one gzip/deflate layer, None for identity; a DownloadError for
+    any other or stacked encoding ("gzip, gzip" is a decompression bomb's shape)."""
+    import zlib
+
+    layers = [e.strip().lower() for e in encoding.split(",") if e.strip()]
+    layers = [e for e in layers if e != "identity"]
+    if not layers:
+        return None
+    if len(layers) == 1 and layers[0] in ("gzip", "x-gzip"):
+        return zlib.decompressobj(wbits=47)  # gzip or zlib header
+    if len(layers) == 1 and layers[0] == "deflate":
+        return zlib.decompressobj(wbits=15)
+    raise _fail(what, "encoding", f"the answer is encoded as {encoding!r}, which videonb does "
+                f"not decode (a video needs no compression)", url=url, status=status,
+                retryable=False)
+
+
 def _stream_body(resp: Any, part: Path, got: list[int], *, cap: int, total: int | None,
                  what: str, url: str, ctype: str, left: Callable[[], float], limit: float,
                  cancel: threading.Event | None,
-                 progress: Callable[[int, int | None], None] | None, storage_hint: str) -> int:
+                 progress: Callable[[int, int | None], None] | None, storage_hint: str,
+                 decoder: Any = None) -> int:
     """Stream ``resp`` into ``part`` within the byte cap and time limit; return bytes written
     (also kept in ``got[0]`` as it grows, for the message when the stream breaks)."""
     try:
@@ -247,7 +307,7 @@ def _stream_body(resp: Any, part: Path, got: list[int], *, cap: int, total: int 
     try:
         with fh:
             _copy(resp, fh, got, cap=cap, total=total, what=what, url=url, ctype=ctype,
-                  left=left, limit=limit, cancel=cancel, progress=progress)
+                  left=left, limit=limit, cancel=cancel, progress=progress, decoder=decoder)
     except (DownloadError, StorageError):  # both are OSErrors too: not a disk problem
         raise
     except OSError as exc:
@@ -265,27 +325,45 @@ def _stream_body(resp: Any, part: Path, got: list[int], *, cap: int, total: int 
     return done
 
 
+def _decoded(chunk: bytes, decoder: Any, room: int) -> Iterator[bytes]:
+    """``chunk`` through ``decoder``, never more than ``room + 1`` bytes out in all (so a
+    bomb is stopped at the byte cap, not after it has filled the memory)."""
+    if decoder is None:
+        yield chunk
+        return
+    data = chunk
+    while data:
+        out = decoder.decompress(data, max(1, min(room + 1, 1 << 20)))
+        room -= len(out)
+        yield out
+        if room < 0:
+            return
+        data = decoder.unconsumed_tail
+
+
 def _copy(resp: Any, fh: Any, got: list[int], *, cap: int, total: int | None, what: str,
           url: str, ctype: str, left: Callable[[], float], limit: float,
           cancel: threading.Event | None,
-          progress: Callable[[int, int | None], None] | None) -> None:
+          progress: Callable[[int, int | None], None] | None, decoder: Any = None) -> None:
     last = 0.0
-    for chunk in resp.iter_bytes():
-        if not got[0] and chunk and looks_like_html(chunk[:1024], ctype):
-            raise _fail(what, "web_page", "this is a web page, not a video (a login or "
-                        "captive-portal page, or the CDN's error page)", url=url,
-                        status=resp.status_code, retryable=True)
-        got[0] += len(chunk)
-        if got[0] > cap:
-            raise _fail(what, "too_large", f"more than {cap / 1e6:.1f} MB arrived, above the "
-                        f"limit (videonb.config.max_download_bytes)", url=url,
-                        status=resp.status_code)
+    for raw in resp.iter_raw():
+        got[1] += len(raw)
+        for chunk in _decoded(raw, decoder, cap - got[0]):
+            if not got[0] and chunk and looks_like_html(chunk[:1024], ctype):
+                raise _fail(what, "web_page", "this is a web page, not a video (a login or "
+                            "captive-portal page, or the CDN's error page)", url=url,
+                            status=resp.status_code, retryable=True)
+            got[0] += len(chunk)
+            if got[0] > cap:
+                raise _fail(what, "too_large", f"more than {cap / 1e6:.1f} MB arrived, above "
+                            f"the limit (videonb.config.max_download_bytes)", url=url,
+                            status=resp.status_code)
+            fh.write(chunk)
         if left() <= 0:
             raise _fail(what, "timeout", f"not complete after {limit:g} s", url=url,
                         status=resp.status_code, retryable=True)
         if cancel is not None and cancel.is_set():
             raise _fail(what, "cancelled", "cancelled", url=url, retryable=True)
-        fh.write(chunk)
         if progress is not None:
             now = time.monotonic()
             if now - last > 0.25:

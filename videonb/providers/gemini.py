@@ -109,48 +109,58 @@ class GeminiProvider(Provider):
         attempt = 0
         while True:
             attempt += 1
+            # Each failure is turned into videonb's error *after* its except block, so the
+            # SDK's exception (which can quote the request's headers) is not kept as context.
+            failure: BaseException | None = None
+            retry = False
             try:
                 return await fn(*args, **kwargs)
             except gerr.APIError as exc:
-                code = int(getattr(exc, "code", 0) or 0)
-                msg = redact(str(getattr(exc, "message", None) or exc))[:300]
-                if code == 403 and what == "file lookup":
-                    raise _FileGone(msg) from None
-                if code in (401, 403) or (code == 400 and "API key" in str(msg)):
-                    raise AuthenticationError(
-                        f"gemini: the API key was rejected (HTTP {code}: {msg}). Check "
-                        f"GEMINI_API_KEY.", provider=self.name, status=code) from None
-                if code in (404, 410) and what == "generation":
-                    cls = ProviderRetiredError if _http.RETIRED.search(msg) else ProviderHTTPError
-                    raise cls(f"gemini: {msg} (HTTP {code}). The model id is unknown or shut "
-                              f"down; choose one listed by videonb.providers().",
-                              provider=self.name, status=code) from None
-                if code == 429 or code >= 500:
-                    if attempt <= retries:
-                        await asyncio.sleep(min(30.0, 0.5 * 2 ** attempt))
-                        continue
-                    cls = RateLimitError if code == 429 else ProviderHTTPError
-                    raise cls(f"gemini: HTTP {code}: {msg}", provider=self.name, status=code,
-                              retryable=True) from None
-                raise ProviderHTTPError(f"gemini: HTTP {code}: {msg}", provider=self.name,
-                                        status=code) from None
-            except ValueError as exc:  # JSON that is not JSON (an HTML page), or not the API's shape
-                raise ProviderHTTPError(
+                failure, retry = self._api_error(exc, what, attempt <= retries)
+            except ValueError as exc:  # JSON that is not JSON (an HTML page), or not the API's
+                failure = ProviderHTTPError(
                     f"gemini: the {what}'s answer could not be read ({type(exc).__name__}); a "
                     f"proxy or captive portal may be in the way of base_url.",
-                    provider=self.name, retryable=True) from None
+                    provider=self.name, retryable=True)
             except transport as exc:
                 kind = type(exc).__name__
                 unsent = kind in ("ConnectError", "ConnectTimeout", "ConnectionRefusedError")
-                if (idempotent or unsent) and attempt <= retries:
-                    await asyncio.sleep(min(10.0, 0.25 * 2 ** attempt))
-                    continue
+                retry = (idempotent or unsent) and attempt <= retries
                 timeout = "Timeout" in kind
-                raise ProviderHTTPError(
+                failure = ProviderHTTPError(
                     f"gemini: the {what} failed ({kind}"
                     + (", no answer within the timeout; raise it with timeout=..." if timeout
                        else "") + "). Check the network or base_url.",
-                    provider=self.name, retryable=True) from None
+                    provider=self.name, retryable=True)
+            if retry:
+                await asyncio.sleep(min(30.0, 0.5 * 2 ** attempt))
+                continue
+            assert failure is not None
+            raise failure
+
+    def _api_error(self, exc: Any, what: str, may_retry: bool) -> tuple[BaseException, bool]:
+        """(videonb's error for the SDK's APIError ``exc``, whether to retry it)."""
+        from . import _http
+
+        code = int(getattr(exc, "code", 0) or 0)
+        msg = redact(str(getattr(exc, "message", None) or exc))[:300]
+        if code == 403 and what == "file lookup":
+            return _FileGone(msg), False
+        if code in (401, 403) or (code == 400 and "API key" in str(msg)):
+            return AuthenticationError(
+                f"gemini: the API key was rejected (HTTP {code}: {msg}). Check "
+                f"GEMINI_API_KEY.", provider=self.name, status=code), False
+        if code in (404, 410) and what == "generation":
+            cls = ProviderRetiredError if _http.RETIRED.search(msg) else ProviderHTTPError
+            return cls(f"gemini: {msg} (HTTP {code}). The model id is unknown or shut down; "
+                       f"choose one listed by videonb.providers().", provider=self.name,
+                       status=code), False
+        if code == 429 or code >= 500:
+            cls = RateLimitError if code == 429 else ProviderHTTPError
+            return cls(f"gemini: HTTP {code}: {msg}", provider=self.name, status=code,
+                       retryable=True), may_retry
+        return ProviderHTTPError(f"gemini: HTTP {code}: {msg}", provider=self.name,
+                                 status=code), False
 
     async def _video_part(self, client: Any, path: Path, fps: float | None,
                           start: float | None, end: float | None) -> Any:

@@ -32,10 +32,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from .._redact import redact, register_secret
+from .._redact import Secret, conceal, redact, register_secret
 
 __all__ = ["KeyInfo", "resolve_key", "find_key", "redact", "register_secret", "read_dotenv",
-           "set_key", "clear_keys", "normalise_key"]
+           "set_key", "clear_keys", "normalise_key", "owned_by_me"]
 
 class _RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
@@ -73,6 +73,13 @@ def read_dotenv(start: Path | None = None) -> tuple[dict[str, str], Path | None]
     for folder in (here, *here.parents):
         candidate = folder / ".env"
         if candidate.is_file():
+            if not owned_by_me(candidate):
+                import warnings
+
+                warnings.warn(f"videonb: ignored {candidate}, which belongs to another user (a "
+                              f"shared folder); set the key in your environment or your own "
+                              f".env.", stacklevel=3)
+                continue
             values: dict[str, str] = {}
             try:
                 text = candidate.read_text(encoding="utf-8")
@@ -95,6 +102,18 @@ def read_dotenv(start: Path | None = None) -> tuple[dict[str, str], Path | None]
         if folder == Path.home() or folder.parent == folder:
             break
     return {}, None
+
+
+def owned_by_me(path: Path) -> bool:
+    """True unless ``path`` belongs to another user (POSIX): on a shared host, another user's
+    ``.env`` or ``.videonb/`` would decide where a request and its key go (git refuses such
+    folders for the same reason)."""
+    if not hasattr(os, "geteuid"):
+        return True
+    try:
+        return path.stat().st_uid == os.geteuid()
+    except OSError:
+        return False
 
 
 def _colab_secret(names: Iterable[str]) -> tuple[str, str] | None:
@@ -140,7 +159,7 @@ def normalise_key(value: str, source: str, provider: str | None = None) -> str:
             f"(U+{ord(odd):04X} at position {key.index(odd)}; a typographic quote or dash from a "
             f"copied document?). API keys are plain ASCII. Nothing was sent. Fix {where}.",
             provider=provider)
-    return key
+    return Secret(key)
 
 
 def _describe(source: str) -> str:
@@ -172,7 +191,7 @@ def find_key(names: Iterable[str], explicit: str | None = None,
     if colab and colab[0].strip():
         return hit(colab[0], f"colab:{colab[1]}")
     if provider and provider in _SESSION_KEYS:
-        return KeyInfo(_SESSION_KEYS[provider], "set_key")
+        return KeyInfo(conceal(_SESSION_KEYS[provider]), "set_key")
     return None
 
 

@@ -29,6 +29,7 @@ from ..errors import (
     ProviderHTTPError,
     ProviderRetiredError,
 )
+from .._redact import RedactedDict, redact
 from . import _http
 from .base import Analysis, ModelSpec, PollResult, Provider, Request
 from .structured import SCHEMA, parse_analysis, repair_prompt
@@ -84,7 +85,7 @@ class OpenAIProvider(Provider):
         return (self.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE).rstrip("/")
 
     def _headers(self, json_body: bool = True) -> dict[str, str]:
-        h = {"Authorization": f"Bearer {self.key()}"}
+        h = RedactedDict({"Authorization": f"Bearer {self.key()}"})
         if json_body:
             h["Content-Type"] = "application/json"
         return h
@@ -161,8 +162,9 @@ class OpenAIProvider(Provider):
             raise ProviderHTTPError(f"openai: the video has an unknown status {raw[:40]!r}.",
                                     provider=self.name, retryable=True)
         err = v.get("error") if isinstance(v.get("error"), dict) else {}
-        return PollResult("failed", progress, error_code=str(err.get("code") or "failed")[:100],
-                          error_message=str(err.get("message") or "the video failed")[:500],
+        return PollResult("failed", progress,
+                          error_code=redact(str(err.get("code") or "failed"))[:100],
+                          error_message=redact(str(err.get("message") or "the video failed"))[:500],
                           raw_status=raw)
 
     async def cancel(self, remote_id: str) -> None:
@@ -172,8 +174,8 @@ class OpenAIProvider(Provider):
     async def download(self, url: str, dest: Path) -> Path:
         # The content endpoint is on the API host and needs the key (unlike signed CDN URLs).
         return await _http.download_to(url, dest, provider=self.name,
-                                       headers={**self._headers(json_body=False),
-                                                "Accept": "application/binary"})
+                                       headers=RedactedDict(**self._headers(json_body=False),
+                                                            Accept="application/binary"))
 
     # --- understanding on frames ---------------------------------------------------------------
     async def analyze(self, video: Any, *, question: str | None = None, model: str | None = None,

@@ -25,6 +25,7 @@ BUILTIN = {
     "runway": "videonb.providers.runway:RunwayProvider",
     "gemini": "videonb.providers.gemini:GeminiProvider",
     "openai": "videonb.providers.openai:OpenAIProvider",
+    "diffusers": "videonb.providers.diffusers:DiffusersProvider",
 }
 
 _CLASSES: dict[str, type[Provider] | str] | None = None
@@ -119,9 +120,10 @@ def list_providers() -> list[ProviderRow]:
         for mid, spec in cls.models.items():
             price = (f"${spec.price_per_second:.3f}/s" if spec.price_per_second
                      else (spec.price_note or ("free" if cls.local else "-")))
+            usable, reason = inst.model_status(mid) if ok else (False, why)
             rows.append(ProviderRow(
                 name, mid + (" (default)" if mid == cls.default_model else ""),
                 ", ".join(spec.operations), spec.describe_durations(),
                 ", ".join(spec.ratios) or "any", str(spec.max_prompt_chars or "-"), price, key,
-                "yes" if ok else f"no: {why}"))
+                "yes" if usable else f"no: {reason}"))
     return rows

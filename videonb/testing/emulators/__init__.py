@@ -6,11 +6,19 @@ provider's wire format, so the *official* SDKs, videonb's own clients or plain
 fetched from the network; generated videos are real, tiny H.264 MP4s.
 
 - :class:`RunwayEmulator` - Runway ``/v1`` tasks (text/image/video to video, polling,
-  throttling, cancel, credits, expiring signed output URLs).
+  per-model throttling and caps, cancel, credits and usage, ephemeral uploads,
+  expiring signed output URLs).
 - :class:`GeminiEmulator` - Gemini ``generateContent`` with video (inline or via the
-  Files API resumable upload) and structured JSON output.
-- :class:`OpenAIEmulator` - OpenAI chat completions with image frames and
-  ``json_schema`` output, plus the Videos (Sora 2) API, optionally ``retired=True``.
+  Files API resumable upload), ``countTokens``, ``models.get``/``list``, media
+  resolution in the token counts, structured JSON output.
+- :class:`OpenAIEmulator` - OpenAI chat completions and the Responses API with image
+  frames and ``json_schema`` output, files, models, plus the Videos (Sora 2) API,
+  optionally ``retired=True``.
+
+Each emulator's model ids and limits come from one table (``runway_models``,
+``openai_models``, ``gemini_models``) checked against the official SDKs' own types;
+``docs/emulators.md`` is the fidelity table: every endpoint, emulated or not, and the
+documented behaviour it follows, with sources.
 
 Usage in a course's CI (pytest)::
 

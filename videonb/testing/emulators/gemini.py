@@ -6,7 +6,16 @@ A wrong key gets Gemini's real answer (400 ``INVALID_ARGUMENT`` / ``API_KEY_INVA
 a missing one 403 ``PERMISSION_DENIED``.  Errors use Google's body
 ``{"error": {"code", "message", "status"}}``.
 
-Endpoints (``v1beta``; ``v1`` and ``v1alpha`` are accepted too):
+Endpoints, under ``/v1`` (google-genai 3.6's default API version), ``/v1beta`` and
+``/v1alpha`` alike (the api-versions page: "all models are supported in both v1 and
+v1beta"); ``docs/emulators.md`` has the fidelity table:
+
+- ``GET /{v}/models`` (``pageSize``, ``pageToken``) and ``GET /{v}/models/{model}``: the
+  models of :data:`.gemini_models.MODELS` (the ids google-genai 3.6 types); any other id,
+  or a shut-down one such as ``gemini-1.5-flash``, answers 404 ``NOT_FOUND`` on every
+  model route, ``generateContent`` included.
+- ``POST /{v}/models/{model}:countTokens`` (``contents``, or a ``generateContentRequest``):
+  ``totalTokens`` and ``promptTokensDetails``, counted as ``generateContent`` counts them.
 
 - ``POST /v1beta/models/{model}:generateContent`` and ``:streamGenerateContent``
   (``?alt=sse``), in :mod:`.gemini_content`.  ``contents[].parts[]`` may hold ``text``,
@@ -32,7 +41,8 @@ Endpoints (``v1beta``; ``v1`` and ``v1alpha`` are accepted too):
   ``GET /v1beta/files`` (``pageSize``, ``pageToken``), ``DELETE /v1beta/files/{id}``.
   Files expire after ``file_ttl`` (48 h, simulated clock).
 
-Faults: ``"file_processing_failed"`` (or ``"job_failure"``, with ``message=``) makes the
+Faults: ``inject("502", body="html")`` (or ``"504"``) answers with Google's front-end
+HTML error page instead of the API's JSON; ``"file_processing_failed"`` (or ``"job_failure"``, with ``message=``) makes the
 next uploaded file end ``FAILED``; ``"expired_output"`` makes the next file lookup answer
 as if the file had expired (403); ``"malformed_json"`` and ``"moderation"`` concern
 ``generateContent``.
@@ -41,22 +51,28 @@ as if the file had expired (403); ``"malformed_json"`` and ``"moderation"`` conc
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
 from .gemini_content import GenerateContent
 from .gemini_files import GeminiFile
+from .gemini_models import MODELS, GeminiModel
 from .kit.auth import AnyOf, Header, Query
 from .kit.dialects import google_error
 from .kit.faults import COMMON_FAULTS, Fault
 from .kit.http import Invalid, Request, Response
+from .kit.pages import page_by_token
 
-__all__ = ["MODEL_PATTERN", "GeminiEmulator", "GeminiFile"]
+__all__ = ["MODELS", "GeminiEmulator", "GeminiFile", "GeminiModel"]
 
-#: Model ids answered when no ``models=`` list is given.
-MODEL_PATTERN = re.compile(r"^(gemini|gemma|learnlm)[\w.-]*\Z")
 _KEY_INVALID = "API key not valid. Please pass a valid API key."
+#: What Google's front end answers for a 502 (an HTML page, not the API's JSON).
+GFE_502 = (
+    "<!DOCTYPE html>\n<html lang=en>\n  <meta charset=utf-8>\n  <title>Error 502 (Server "
+    "Error)!!1</title>\n  <p><b>502.</b> <ins>That’s an error.</ins>\n  <p>The server "
+    "encountered a temporary error and could not complete your request.<p>Please try again "
+    "in 30 seconds.  <ins>That’s all we know.</ins>\n"
+)
 
 
 class GeminiEmulator(GenerateContent):
@@ -67,7 +83,9 @@ class GeminiEmulator(GenerateContent):
     responder
         ``callable(request_dict) -> str`` for the model's text (a dict is sent as JSON).
     models
-        Model ids accepted (default: any ``gemini*``, ``gemma*``, ``learnlm*`` id).
+        Model ids served (default: the model table, :data:`.gemini_models.MODELS`); an id
+        given here that the table does not know is served with the token rule its name
+        suggests.
     file_processing_seconds
         Time an uploaded file stays ``PROCESSING`` (default: ``job_seconds``).
     file_ttl
@@ -112,6 +130,10 @@ class GeminiEmulator(GenerateContent):
         v = r"/(?P<ver>v1beta|v1|v1alpha)"
         model = v + r"/models/(?P<model>[^/:]+)"
         file = v + r"/files/(?P<id>[^/:]+)"
+        self.route("GET", v + "/models", self._list_models, kind="models", name="models.list")
+        self.route("GET", model, self._get_model, kind="models", name="models.get")
+        self.route("POST", model + ":countTokens", self._count_tokens, kind="generate",
+                   name="models.count_tokens")
         self.route("POST", model + ":generateContent", self._generate, kind="generate",
                    name="models.generate_content")
         self.route("POST", model + ":streamGenerateContent", self._generate_stream,
@@ -120,16 +142,57 @@ class GeminiEmulator(GenerateContent):
                    name="files.upload", auth=lambda req: req.param("upload_id") is None)
         self.route("GET", v + "/files", self._list_files, kind="list", name="files.list")
         self.route("GET", file, self._get_file, kind="poll", name="files.get")
+        self.route("GET", file + ":download", self._download_file, kind="download",
+                   name="files.download")
         self.route("DELETE", file, self._delete_file, kind="delete", name="files.delete")
 
-    def check_model(self, req: Request) -> str:
+    def model_spec(self, model: str) -> GeminiModel | None:
+        """The table's spec of *model* (or one made up for an id in ``models=``)."""
+        if self.models is not None:
+            if model not in self.models:
+                return None
+            return MODELS.spec(model) or GeminiModel(model, model.startswith(("gemini-3",
+                                                                             "gemini-4")))
+        return MODELS.spec(model)
+
+    def check_model(self, req: Request, method: str = "generateContent") -> str:
         model, ver = req.match["model"], req.match["ver"]  # type: ignore[index]
-        known = model in self.models if self.models is not None else MODEL_PATTERN.match(model)
-        if not known:
+        spec = self.model_spec(model)
+        if spec is None or method not in spec.methods:
             raise Invalid(f"models/{model} is not found for API version {ver}, or is not supported "
-                          "for generateContent. Call ListModels to see the list of available "
+                          f"for {method}. Call ListModels to see the list of available "
                           "models and their supported methods.", status=404)
         return model
+
+    def _model_json(self, model: str, spec: GeminiModel) -> dict[str, Any]:
+        return {"name": f"models/{model}", "version": "001", "displayName": spec.display_name,
+                "description": spec.note or f"{spec.display_name} (emulated)",
+                "inputTokenLimit": spec.input_limit, "outputTokenLimit": spec.output_limit,
+                "supportedGenerationMethods": list(spec.methods), "temperature": 1.0,
+                "topP": 0.95, "topK": 64, "maxTemperature": 2.0, "thinking": spec.gemini3}
+
+    def _get_model(self, req: Request) -> Response:
+        model = req.match["model"]  # type: ignore[index]
+        spec = self.model_spec(model)
+        if spec is None:
+            raise Invalid(f"models/{model} is not found for API version "
+                          f"{req.match['ver']}.", status=404)  # type: ignore[index]
+        return Response.json(200, self._model_json(model, spec))
+
+    def _list_models(self, req: Request) -> Response:
+        try:
+            size = max(1, min(int(req.param("pageSize") or 50), 1000))
+        except ValueError:
+            raise Invalid("Invalid value at 'page_size' (TYPE_INT32).") from None
+        ids = sorted(self.models) if self.models is not None else MODELS.ids()
+        try:
+            page, token = page_by_token(ids, size, req.param("pageToken"))
+        except ValueError:
+            raise Invalid("Invalid page token.") from None
+        out: dict[str, Any] = {"models": [self._model_json(m, self.model_spec(m)) for m in page]}
+        if token:
+            out["nextPageToken"] = token
+        return Response.json(200, out)
 
     # ---- auth and error bodies -------------------------------------------------------
     def missing_key_response(self, req: Request) -> Response:
@@ -171,6 +234,11 @@ class GeminiEmulator(GenerateContent):
 
     def fault_response(self, fault: Fault, req: Request) -> Response:
         resp = super().fault_response(fault, req)
+        if fault.kind in ("502", "504") and fault.options.get("body") == "html":
+            # Google's front end's own error page (as it shows it on google.com), which a
+            # gateway failure in front of the API may answer instead of the API's JSON.
+            html = GFE_502 if fault.kind == "502" else GFE_502.replace("502", "504")
+            resp.body, resp.content_type = html.encode(), "text/html; charset=UTF-8"
         if fault.kind == "429":  # Google puts the delay in a RetryInfo detail too
             delay = fault.options.get("retry_after", 1)
             body = json.loads(resp.body)

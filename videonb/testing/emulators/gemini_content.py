@@ -19,6 +19,7 @@ from typing import Any
 
 from . import _answers, _media
 from .gemini_files import FilesAPI, get_field
+from .gemini_models import GLOBAL_LEVELS, PART_LEVELS, frame_tokens, image_tokens
 from .kit.http import Invalid, Request, Response, sse_response
 
 __all__ = ["GenerateContent"]
@@ -56,6 +57,7 @@ class _Tally:
     """What the parts of one request add up to."""
 
     gemini3: bool
+    level: str | None = None  # generationConfig.mediaResolution
     text: int = 0
     image: int = 0
     video: int = 0
@@ -65,20 +67,21 @@ class _Tally:
     durations: list[float] = field(default_factory=list)
     fps: list[float] = field(default_factory=list)
 
-    def add_video(self, seconds: float, span, fps: float, has_audio: bool) -> None:
+    def add_video(self, seconds: float, span, fps: float, has_audio: bool,
+                  level: str | None = None) -> None:
         start, end = span
         end = seconds if end is None else min(end, seconds)
         dur = max(0.0, end - (start or 0.0))
         self.videos += 1
         self.durations.append(dur)
         self.fps.append(fps)
-        self.video += round(dur * fps) * (70 if self.gemini3 else 258)
-        if has_audio:
+        self.video += round(dur * fps) * frame_tokens(self.gemini3, level or self.level)
+        if has_audio:  # audio is counted per second whatever the resolution
             self.audio += round(dur * (25 if self.gemini3 else 32))
 
-    def add_image(self) -> None:
+    def add_image(self, level: str | None = None) -> None:
         self.images += 1
-        self.image += 258
+        self.image += image_tokens(self.gemini3, level or self.level)
 
 
 class GenerateContent(FilesAPI):
@@ -88,9 +91,25 @@ class GenerateContent(FilesAPI):
     max_request_bytes: int
     generate_requests: list[dict[str, Any]]
 
-    def check_model(self, req: Request) -> str:
+    def check_model(self, req: Request, method: str = "generateContent") -> str:
         """The model id of the route; raises the API's 404 for one it does not serve."""
         raise NotImplementedError
+
+    def model_spec(self, model: str) -> Any:
+        raise NotImplementedError
+
+    def _count_tokens(self, req: Request) -> Response:
+        """``:countTokens``: the prompt tokens ``generateContent`` would report, for
+        ``contents`` or a whole ``generateContentRequest``."""
+        model = self.check_model(req, "countTokens")
+        try:
+            body = req.json()
+        except ValueError:
+            raise Invalid("Invalid JSON payload received. Unexpected token.") from None
+        inner = get_field(body, "generate_content_request") if isinstance(body, dict) else None
+        summary = self._check_generate(model, inner if isinstance(inner, dict) else body, req)
+        return Response.json(200, {"totalTokens": summary["prompt_tokens"],
+                                   "promptTokensDetails": summary["token_details"]})
 
     def _generate(self, req: Request) -> Response:
         model = self.check_model(req)
@@ -177,6 +196,7 @@ class GenerateContent(FilesAPI):
             raise Invalid(f"Invalid value at '{where}'.")
         meta = get_field(part, "video_metadata")
         fps, span = self._check_video_meta(meta, where)
+        level = self._part_level(part, where, tally)
         text, inline = get_field(part, "text"), get_field(part, "inline_data")
         file_data = get_field(part, "file_data")
         if text is not None:
@@ -200,12 +220,12 @@ class GenerateContent(FilesAPI):
                 probed = _media.video_duration(data)
                 if probed is None:
                     raise Invalid("Request contains an invalid argument.")
-                tally.add_video(probed[0], span, fps, probed[1])
+                tally.add_video(probed[0], span, fps, probed[1], level)
             elif mime.startswith("image/"):
                 if mime in ("image/png", "image/jpeg", "image/webp") and not _media.image_info(data):
                     raise Invalid("Unable to process input image. Please retry or report in "
                                   + _TROUBLESHOOTING)
-                tally.add_image()
+                tally.add_image(level)
             else:
                 tally.text += _answers.text_tokens(data[:4000].decode("utf-8", "ignore"))
         elif file_data is not None:
@@ -213,7 +233,7 @@ class GenerateContent(FilesAPI):
             if not uri:
                 raise Invalid(f"{_REQ}{where}.file_data.file_uri: required field is not set.\n")
             if _YOUTUBE.match(uri):  # never fetched: assume a one-minute public video
-                tally.add_video(60.0, span, fps, True)
+                tally.add_video(60.0, span, fps, True, level)
                 return
             m = _FILE_REF.search(uri)
             if not m:
@@ -223,14 +243,29 @@ class GenerateContent(FilesAPI):
                 raise Invalid(f"The File {f.id} is not in an ACTIVE state and usage is not "
                               "allowed.", grpc="FAILED_PRECONDITION")
             if f.mime_type.startswith("video/") and f.video is not None:
-                tally.add_video(f.video[0], span, fps, f.video[1])
+                tally.add_video(f.video[0], span, fps, f.video[1], level)
             elif f.mime_type.startswith("image/"):
-                tally.add_image()
+                tally.add_image(level)
             else:
                 tally.text += 258
         elif meta is None and not any(get_field(part, k) is not None for k in _OTHER_PARTS):
             raise Invalid(f"{_REQ}{where}.data: required oneof field 'data' must have one "
                           "initialized field\n")
+
+    def _part_level(self, part: dict[str, Any], where: str, tally: _Tally) -> str | None:
+        """A part's own ``mediaResolution.level`` (Gemini 3 only), or None."""
+        value = get_field(part, "media_resolution")
+        if value is None:
+            return None
+        level = get_field(value, "level") if isinstance(value, dict) else value
+        if level not in PART_LEVELS:
+            raise Invalid(f"Invalid value at '{where}.media_resolution.level' (type.googleapis."
+                          f"com/google.ai.generativelanguage.v1beta.MediaResolution), "
+                          f"\"{level}\"")
+        if not tally.gemini3:
+            raise Invalid(f"{_REQ}{where}.media_resolution: per-part media resolution is only "
+                          "supported by Gemini 3 models.\n")
+        return str(level)
 
     def _check_generate(self, model: str, body: Any, req: Request) -> dict[str, Any]:
         if not isinstance(body, dict):
@@ -241,7 +276,14 @@ class GenerateContent(FilesAPI):
         if not isinstance(contents, list):
             raise Invalid("Invalid value at 'contents' "
                           "(type.googleapis.com/google.ai.generativelanguage.v1beta.Content).")
-        tally = _Tally(gemini3=model.startswith("gemini-3"))
+        config = get_field(body, "generation_config") or {}
+        level = get_field(config, "media_resolution")
+        if level is not None and level not in GLOBAL_LEVELS:
+            raise Invalid("Invalid value at 'generation_config.media_resolution' (type.googleapis."
+                          "com/google.ai.generativelanguage.v1beta.GenerationConfig."
+                          f"MediaResolution), \"{level}\"")
+        spec = self.model_spec(model)
+        tally = _Tally(gemini3=bool(spec and spec.gemini3), level=level)
         texts: list[str] = []
         for ci, content in enumerate(contents):
             parts = get_field(content, "parts")
@@ -254,7 +296,6 @@ class GenerateContent(FilesAPI):
                 self._check_part(part, f"contents[{ci}].parts[{pi}]", role, tally, texts, req)
         for part in get_field(get_field(body, "system_instruction"), "parts") or []:
             tally.text += _answers.text_tokens(str(get_field(part, "text") or ""))
-        config = get_field(body, "generation_config") or {}
         mime = str(get_field(config, "response_mime_type") or "text/plain")
         schema = get_field(config, "response_schema")
         json_schema = get_field(config, "response_json_schema")
@@ -288,6 +329,8 @@ class GenerateContent(FilesAPI):
             "question": texts[-1] if texts else "",
             "prompt_tokens": tally.text + tally.image + tally.video + tally.audio,
             "token_details": details,
+            "media_resolution": level,
+            "api_version": (req.match["ver"] if req.match else None),  # type: ignore[index]
         }
 
     @staticmethod

@@ -91,8 +91,12 @@ class FilesAPI(Emulator):
             "createTime": iso8601(f.created, millis=False),
             "updateTime": iso8601(f.ready_at if state != "PROCESSING" else f.created, millis=False),
             "expirationTime": iso8601(f.expires, millis=False),
+            # base64 of the hex digest: the shape of the API's own values, e.g. "MTgzNjUw…" in
+            # googleapis/js-genai#381 (2025-03-29) decodes to 64 hex digits.
             "sha256Hash": base64.b64encode(hashlib.sha256(f.data).hexdigest().encode()).decode(),
-            "uri": f"{self.base_url}/v1beta/{f.name}",
+            # The API version the file was uploaded through (a v1beta upload's uri says v1beta
+            # [googleapis/js-genai#381]; that a v1 upload's says v1 is UNCONFIRMED).
+            "uri": f"{self.base_url}/{f.extra.get('version', 'v1beta')}/{f.name}",
             "state": state,
             "source": "UPLOADED",
         }
@@ -116,6 +120,14 @@ class FilesAPI(Emulator):
 
     def _get_file(self, req: Request) -> Response:
         return Response.json(200, self._file_json(self.lookup(req.match["id"], req)))  # type: ignore[index]
+
+    def _download_file(self, req: Request) -> Response:
+        """``files/{id}:download``: only generated files download; every file here was
+        uploaded (the emulator generates no files), so this is the refusal, in the SDK's
+        words for the same case (the API's own wording is UNCONFIRMED)."""
+        f = self.lookup(req.match["id"], req)  # type: ignore[index]
+        raise Invalid(f"Only generated files can be downloaded, uploaded files can't be "
+                      f"downloaded: {f.name} was uploaded.", grpc="FAILED_PRECONDITION")
 
     def _delete_file(self, req: Request) -> Response:
         f = self.lookup(req.match["id"], req)  # type: ignore[index]
@@ -175,9 +187,9 @@ class FilesAPI(Emulator):
             with self._files_lock:
                 if file_id in self.files:
                     raise Invalid(f"File files/{file_id} already exists.", status=409)
-        session = self.uploads.open(size, mime=mime.split(";")[0].strip().lower(), file_id=file_id,
-                                    display_name=get_field(meta, "display_name"))
         ver = req.match["ver"] if req.match else "v1beta"
+        session = self.uploads.open(size, mime=mime.split(";")[0].strip().lower(), file_id=file_id,
+                                    display_name=get_field(meta, "display_name"), version=ver)
         url = (f"{self.base_url}/upload/{ver}/files?upload_id={session.id}"
                "&upload_protocol=resumable")
         headers = {**_ACTIVE, "X-Goog-Upload-URL": url, "X-Goog-Upload-Control-URL": url,
@@ -237,7 +249,7 @@ class FilesAPI(Emulator):
         f = GeminiFile(id=meta["file_id"] or secrets.token_hex(6),
                        display_name=meta["display_name"], mime_type=mime, data=data, created=now,
                        ready_at=now + self.file_processing_seconds, expires=now + self.file_ttl,
-                       fail=fail, video=video)
+                       fail=fail, video=video, extra={"version": meta.get("version", "v1beta")})
         with self._files_lock:
             self.files[f.id] = f
         self.counts.add("files")

@@ -1,6 +1,9 @@
 """OpenAI Chat Completions on the emulator kit: ``POST /v1/chat/completions`` with text
 and ``image_url`` parts (video frames), ``response_format`` (``text``, ``json_object``,
-``json_schema`` with strict-mode checks), ``n`` and ``stream`` (SSE).  A mixin of
+``json_schema`` with strict-mode checks), ``n`` and ``stream`` (SSE); completions made
+with ``store: true`` can be listed, retrieved, updated (metadata), deleted and their
+messages listed (openai 3.57 ``chat.completions.retrieve/update/list/delete`` and
+``chat.completions.messages.list``).  A mixin of
 :class:`~videonb.testing.emulators.openai.OpenAIEmulator`, which holds the routes,
 auth and error bodies."""
 
@@ -13,13 +16,15 @@ import secrets
 from typing import Any
 
 from . import _answers, _media
-from .kit.dialects import openai_check
+from .kit.dialects import openai_check, openai_page
 from .kit.emulator import Emulator
 from .kit.http import Invalid, Request, Response, sse_response
+from .openai_models import ImageRule, ModelSpec, image_tokens
 
-__all__ = ["ChatCompletions", "image_tokens"]
+__all__ = ["DETAILS", "ChatCompletions"]
 
-DETAILS = ("auto", "low", "high")
+#: ``detail`` values openai 3.57 types (chat ``image_url`` and Responses ``ImageDetail``).
+DETAILS = ("auto", "low", "high", "original")
 ROLES = ("system", "assistant", "user", "function", "tool", "developer")
 PART_TYPES = ("text", "image_url", "input_audio", "refusal", "file")
 _SCHEMA_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}\Z")
@@ -31,26 +36,15 @@ _UNSUPPORTED_IMAGE = (
 _STRICT = "Invalid schema for response_format 'json_schema': In context=(), "
 
 
-def image_tokens(width: int | None, height: int | None, detail: str) -> int:
-    """Input tokens of one image for GPT-4o-class (tile) models."""
-    if detail == "low":
-        return 85
-    if not width or not height:
-        return 765
-    w, h = float(width), float(height)
-    s = min(1.0, 2048 / max(w, h))
-    w, h = w * s, h * s
-    s = min(1.0, 768 / min(w, h))
-    w, h = w * s, h * s
-    return 170 * math.ceil(w / 512) * math.ceil(h / 512) + 85
-
-
 class ChatCompletions(Emulator):
     """The handler of the chat completions route (the OpenAI emulator registers it)."""
 
     responder: Any
     max_images: int
     chat_requests: list[dict[str, Any]]
+
+    def text_model(self, model: Any, endpoint: str) -> ModelSpec:
+        raise NotImplementedError
 
     def _chat(self, req: Request) -> Response:
         try:
@@ -89,16 +83,67 @@ class ChatCompletions(Emulator):
         }
         head = {"id": "chatcmpl-" + secrets.token_hex(12), "created": int(self.clock.now()),
                 "model": body["model"]}
-        if body.get("stream"):
-            return self._chat_stream(head, contents, refusal, usage, body)
         choices = [
             {"index": i, "logprobs": None, "finish_reason": "stop",
              "message": {"role": "assistant", "content": c, "refusal": refusal, "annotations": []}}
             for i, c in enumerate(contents)
         ]
-        return Response.json(200, {**head, "object": "chat.completion", "choices": choices,
-                                   "usage": usage, "service_tier": "default",
-                                   "system_fingerprint": "fp_videonb_emulator"})
+        completion = {**head, "object": "chat.completion", "choices": choices, "usage": usage,
+                      "service_tier": "default", "system_fingerprint": "fp_videonb_emulator"}
+        if body.get("store"):
+            self.stored_completions[head["id"]] = {
+                "completion": {**completion, "metadata": body.get("metadata") or {}},
+                "messages": [{"id": f"{head['id']}-{i}", **m}
+                             for i, m in enumerate(body["messages"]) if isinstance(m, dict)]}
+        if body.get("stream"):
+            return self._chat_stream(head, contents, refusal, usage, body)
+        return Response.json(200, completion)
+
+    # ---- stored completions ----------------------------------------------------------------
+    @property
+    def stored_completions(self) -> dict[str, dict[str, Any]]:
+        """Completions made with ``store: true``, by id."""
+        if not hasattr(self, "_stored_chats"):
+            self._stored_chats: dict[str, dict[str, Any]] = {}
+        return self._stored_chats
+
+    def _stored_entry(self, req: Request) -> dict[str, Any]:
+        cid = req.match["id"]  # type: ignore[index]
+        entry = self.stored_completions.get(cid)
+        if entry is None:
+            raise Invalid(f"Completion with id '{cid}' not found. Only completions created with "
+                          "store=true can be retrieved.", status=404, param="completion_id")
+        return entry
+
+    def _chat_list(self, req: Request) -> Response:
+        model = req.param("model")
+        items = [e["completion"] for e in self.stored_completions.values()
+                 if model in (None, e["completion"]["model"])]
+        return openai_page(req, items, order="asc")
+
+    def _chat_get(self, req: Request) -> Response:
+        return Response.json(200, self._stored_entry(req)["completion"])
+
+    def _chat_update(self, req: Request) -> Response:
+        entry = self._stored_entry(req)
+        try:
+            body = req.json() or {}
+        except ValueError:
+            raise Invalid("We could not parse the JSON body of your request.") from None
+        openai_check(body.get("metadata") if isinstance(body, dict) else None, "metadata",
+                     required=True, type="object")
+        entry["completion"]["metadata"] = body["metadata"]
+        return Response.json(200, entry["completion"])
+
+    def _chat_delete(self, req: Request) -> Response:
+        entry = self._stored_entry(req)
+        cid = entry["completion"]["id"]
+        self.stored_completions.pop(cid, None)
+        return Response.json(200, {"id": cid, "object": "chat.completion.deleted",
+                                   "deleted": True})
+
+    def _chat_messages(self, req: Request) -> Response:
+        return openai_page(req, self._stored_entry(req)["messages"], order="asc")
 
     def _chat_stream(self, head, contents, refusal, usage, body) -> Response:
         with_usage = bool((body.get("stream_options") or {}).get("include_usage"))
@@ -133,6 +178,7 @@ class ChatCompletions(Emulator):
         model = body.get("model")
         if not model or not isinstance(model, str):
             raise Invalid("you must provide a model parameter")
+        rule = self.text_model(model, "chat").image
         messages = body.get("messages")
         openai_check(messages, "messages", required=True)
         if not isinstance(messages, list) or not messages:
@@ -171,7 +217,7 @@ class ChatCompletions(Emulator):
                         raise Invalid(f"Invalid '{where}.type': image content is only supported "
                                       "for messages with role 'user'.", param=f"{where}.type",
                                       code="invalid_value")
-                    info = self._check_image(part.get("image_url"), where)
+                    info = self.check_image(part.get("image_url"), where, model, rule)
                     images.append(info)
                     prompt_tokens += info["tokens"]
         if len(images) > self.max_images:
@@ -190,30 +236,38 @@ class ChatCompletions(Emulator):
             "prompt_tokens": prompt_tokens,
         }
 
-    def _check_image(self, image_url: Any, where: str) -> dict[str, Any]:
+    def check_image(self, image_url: Any, where: str, model: str, rule: ImageRule | None,
+                    *, field: str = "image_url.url", detail_field: str = "image_url.detail",
+                    ) -> dict[str, Any]:
+        """One image input (a chat ``image_url`` part, or a Responses ``input_image`` with
+        ``field="image_url"``): its detail, size and tokens under the model's rule."""
         if isinstance(image_url, str):  # lenient, as the API is
             image_url = {"url": image_url}
         url = image_url.get("url") if isinstance(image_url, dict) else None
-        openai_check(url, f"{where}.image_url.url", required=True, type="string")
+        openai_check(url, f"{where}.{field}", required=True, type="string")
         detail = image_url.get("detail", "auto")
-        openai_check(detail, f"{where}.image_url.detail", choices=DETAILS)
+        openai_check(detail, f"{where}.{detail_field}", choices=DETAILS)
+        if rule is None:
+            raise Invalid(f"Invalid content type. image_url is only supported by certain "
+                          f"models; '{model}' does not take image input.",
+                          param=f"{where}.type", code="invalid_value")
         width = height = None
         if url.startswith("data:"):
             try:
                 mime, data = _media.parse_data_uri(url)
             except _media.DataURIError:
-                raise Invalid("Invalid base64 image_url.", param=f"{where}.image_url.url",
+                raise Invalid("Invalid base64 image_url.", param=f"{where}.{field}",
                               code="invalid_image_url") from None
             info = _media.image_info(data)
             if mime not in _IMAGE_MIMES or info is None:
                 raise Invalid(_UNSUPPORTED_IMAGE, code="invalid_image_format")
             _, width, height = info
         elif not url.startswith(("https://", "http://")):
-            raise Invalid(f"Invalid '{where}.image_url.url'. Expected a base64-encoded data URL with "
+            raise Invalid(f"Invalid '{where}.{field}'. Expected a base64-encoded data URL with "
                           "an image MIME type (e.g. 'data:image/png;base64,aW1nIGJ5dGVzIGhlcmU='), "
-                          "but got an unsupported value.", param=f"{where}.image_url.url",
+                          "but got an unsupported value.", param=f"{where}.{field}",
                           code="invalid_value")
-        tokens = image_tokens(width, height, detail)
+        tokens = image_tokens(width, height, detail, rule)
         return {"detail": detail, "width": width, "height": height, "tokens": tokens}
 
     def _check_format(self, fmt: Any, texts: list[str]) -> tuple[str, Any]:

@@ -1,5 +1,6 @@
 """The OpenAI Videos (Sora 2) API on the emulator kit: create (multipart as the SDK
-sends it, or JSON), list, retrieve, delete, download content, remix.  A mixin of
+sends it, or JSON), list, retrieve, delete, download content, remix, edits, extensions
+and characters (openai 3.57 ``resources/videos.py``).  A mixin of
 :class:`~videonb.testing.emulators.openai.OpenAIEmulator`, which holds the routes, the
 model table (``sizes`` per model), auth and error bodies; jobs, faults and expiry are
 the kit's."""
@@ -8,15 +9,16 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from . import _media, _multipart
-from .kit.dialects import openai_check, openai_listing
+from .kit.dialects import openai_check, openai_listing, openai_page
 from .kit.emulator import Emulator
 from .kit.http import Invalid, Request, Response, media_response
 from .kit.jobs import Job
 from .kit.models import ModelTable
-from .kit.pages import page_after
+from .openai_models import SECONDS, SIZES_PRO, SIZES_STANDARD
 
 __all__ = ["SECONDS", "SIZES_PRO", "SIZES_STANDARD", "VIDEO_FAILURES", "VideosAPI"]
 
@@ -26,10 +28,8 @@ VIDEO_FAILURES = {
     "video_generation_failed": "Video generation failed. Please try again.",
     "internal_error": "An internal error occurred while generating the video.",
 }
-#: The SDK types list 4/8/12; the March 2026 update added 16/20.
-SECONDS = ("4", "8", "12", "16", "20")
-SIZES_STANDARD = ("720x1280", "1280x720")
-SIZES_PRO = ("720x1280", "1280x720", "1024x1792", "1792x1024", "1080x1920", "1920x1080")
+#: Extensions: at most 6 per video and 120 s in all [OpenAI skills notes, providers.md §1].
+MAX_EXTENSIONS, MAX_TOTAL_SECONDS = 6, 120
 _STATUS = {"pending": "queued", "throttled": "queued", "running": "in_progress",
            "succeeded": "completed", "failed": "failed", "cancelled": "failed"}
 
@@ -38,7 +38,15 @@ class VideosAPI(Emulator):
     """The handlers of the ``/v1/videos`` routes (the OpenAI emulator registers them)."""
 
     models: ModelTable[Any]
+    vision_file: Callable[[Any, str], bytes]  # FilesAPI's
     poll_after_ms: int
+
+    @property
+    def characters(self) -> dict[str, dict[str, Any]]:
+        """Characters made with ``videos.create_character``, by id."""
+        if not hasattr(self, "_characters"):
+            self._characters: dict[str, dict[str, Any]] = {}
+        return self._characters
 
     def _video_headers(self) -> dict[str, str]:
         return {"openai-poll-after-ms": str(self.poll_after_ms)}
@@ -57,6 +65,13 @@ class VideosAPI(Emulator):
         if body is not None and not isinstance(body, dict):
             raise Invalid("Invalid type for request body: expected an object.", code="invalid_type")
         return body or {}
+
+    @staticmethod
+    def _prompt(f: dict[str, Any]) -> str:
+        prompt = f.get("prompt")
+        openai_check(None if prompt == "" else prompt, "prompt", required=True, type="string",
+                     maximum=32000)
+        return prompt
 
     def _video_create(self, req: Request) -> Response:
         params = self._check_video(self._video_fields(req))
@@ -94,13 +109,16 @@ class VideosAPI(Emulator):
                 raise Invalid("Invalid 'input_reference': provide exactly one of 'image_url' or "
                               "'file_id'.", param=where, code="invalid_value")
             if keys[0] == "file_id":
-                return
-            ref, where = ref["image_url"], "input_reference.image_url"
-            if len(ref) > 20_971_520:
-                raise Invalid("Invalid 'input_reference.image_url': string too long.", param=where,
-                              code="string_above_max_length")
-            if not ref.startswith("data:"):
-                return  # a URL: never fetched
+                ref = _multipart.Part("input_reference",
+                                      self.vision_file(ref["file_id"], "input_reference.file_id"))
+                where = "input_reference.file_id"
+            else:
+                ref, where = ref["image_url"], "input_reference.image_url"
+                if len(ref) > 20_971_520:
+                    raise Invalid("Invalid 'input_reference.image_url': string too long.",
+                                  param=where, code="string_above_max_length")
+                if not ref.startswith("data:"):
+                    return  # a URL: never fetched
         if isinstance(ref, _multipart.Part):
             data = ref.data
         elif isinstance(ref, str) and ref.startswith("data:"):
@@ -160,22 +178,8 @@ class VideosAPI(Emulator):
         return Response.json(200, self._video_json(self._find(req)), self._video_headers())
 
     def _video_list(self, req: Request) -> Response:
-        try:
-            limit = int(req.param("limit") or 20)
-        except ValueError:
-            raise Invalid("Invalid 'limit': expected an integer.", param="limit",
-                          code="invalid_type") from None
-        openai_check(limit, "limit", minimum=0, maximum=100)
-        order = req.param("order") or "desc"
-        openai_check(order, "order", choices=("asc", "desc"))
         jobs = [j for j in self.scheduler.all() if not j.data.get("deleted")]
-        if order == "desc":
-            jobs.reverse()
-        page, more = page_after(jobs, limit, req.param("after"), key=lambda j: j.id)
-        data = [self._video_json(j) for j in page]
-        first, last = (data[0]["id"], data[-1]["id"]) if data else (None, None)
-        return Response.json(200, {"object": "list", "data": data, "first_id": first,
-                                   "last_id": last, "has_more": more})
+        return openai_page(req, jobs, minimum=0, key=lambda j: j.id, render=self._video_json)
 
     def _video_delete(self, req: Request) -> Response:
         job = self._find(req)
@@ -220,3 +224,86 @@ class VideosAPI(Emulator):
         params = {k: source.data[k] for k in ("model", "seconds", "size")}
         job = self._new_video(req, {**params, "prompt": prompt}, remixed_from=source.id)
         return Response.json(200, self._video_json(job), self._video_headers())
+
+    # ---- edits, extensions, characters ---------------------------------------------------
+    def _source_video(self, value: Any, param: str) -> Job | None:
+        """The completed video a ``{"id": ...}`` reference names; None for an uploaded file."""
+        if isinstance(value, _multipart.Part):
+            return None
+        vid = value.get("id") if isinstance(value, dict) else None
+        if not isinstance(vid, str) or not vid:
+            raise Invalid(f"Missing required parameter: '{param}'.", param=param,
+                          code="missing_required_parameter")
+        job = self.scheduler.get(vid)
+        if job is None or job.data.get("deleted"):
+            raise Invalid(f"Video with id '{vid}' not found.", status=404, code="video_not_found")
+        if self.scheduler.state(job) != "succeeded":
+            raise Invalid(f"Video '{vid}' must be completed before it can be used.",
+                          param=param, code="invalid_value")
+        return job
+
+    def _video_edit(self, req: Request) -> Response:
+        f = self._video_fields(req)
+        prompt = self._prompt(f)
+        source = self._source_video(f.get("video"), "video")
+        if source is None:  # an uploaded video: eligible customers only, with a model named
+            if not f.get("model"):
+                raise Invalid("Missing required parameter: 'model' (edits of an uploaded video "
+                              "must name the model).", param="model",
+                              code="missing_required_parameter")
+            model = str(f["model"])
+            openai_check(model, "model", choices=self.models.ids("videos"))
+            if _media.video_duration(f["video"].data) is None:
+                raise Invalid("Invalid file format: the video could not be decoded.",
+                              param="video", code="unsupported_file")
+            params = {"model": model, "seconds": "4", "size": "720x1280"}
+        else:
+            params = {k: source.data[k] for k in ("model", "seconds", "size")}
+        job = self._new_video(req, {**params, "prompt": prompt})
+        return Response.json(200, self._video_json(job), self._video_headers())
+
+    def _video_extend(self, req: Request) -> Response:
+        f = self._video_fields(req)
+        prompt = self._prompt(f)
+        seconds = f.get("seconds")
+        openai_check(None if seconds is None else str(seconds), "seconds", required=True,
+                     choices=SECONDS)
+        source = self._source_video(f.get("video"), "video")
+        if source is None:
+            raise Invalid("Invalid 'video': extensions take a completed video by id.",
+                          param="video", code="invalid_value")
+        count = int(source.data.get("extensions", 0)) + 1
+        total = int(source.data["seconds"]) + int(str(seconds))
+        if count > MAX_EXTENSIONS or total > MAX_TOTAL_SECONDS:
+            raise Invalid(f"A video can be extended at most {MAX_EXTENSIONS} times and up to "
+                          f"{MAX_TOTAL_SECONDS} seconds in total.", param="video",
+                          code="invalid_value")
+        params = {"model": source.data["model"], "size": source.data["size"],
+                  "seconds": str(total), "prompt": prompt, "extensions": count}
+        job = self._new_video(req, params)
+        return Response.json(200, self._video_json(job), self._video_headers())
+
+    def _character_create(self, req: Request) -> Response:
+        f = self._video_fields(req)
+        name = f.get("name")
+        openai_check(None if name == "" else name, "name", required=True, type="string",
+                     maximum=80)
+        video = f.get("video")
+        if not isinstance(video, _multipart.Part):
+            raise Invalid("Missing required parameter: 'video'.", param="video",
+                          code="missing_required_parameter")
+        if _media.video_duration(video.data) is None:
+            raise Invalid("Invalid file format: the video could not be decoded.", param="video",
+                          code="unsupported_file")
+        char = {"id": "char_" + uuid.uuid4().hex, "name": name,
+                "created_at": int(self.clock.now())}
+        self.characters[char["id"]] = char
+        return Response.json(200, char)
+
+    def _character_get(self, req: Request) -> Response:
+        cid = req.match["id"]  # type: ignore[index]
+        char = self.characters.get(cid)
+        if char is None:
+            raise Invalid(f"Character with id '{cid}' not found.", status=404,
+                          code="character_not_found")
+        return Response.json(200, char)

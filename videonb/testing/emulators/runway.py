@@ -1,19 +1,24 @@
 """Runway API emulator (``https://api.dev.runwayml.com``, API version ``2024-11-06``).
 
 Endpoints (all under ``/v1/`` need ``Authorization: Bearer <key>`` and
-``X-Runway-Version: 2024-11-06``):
+``X-Runway-Version: 2024-11-06``); ``docs/emulators.md`` has the fidelity table:
 
 - ``POST /v1/text_to_video``, ``POST /v1/image_to_video``, ``POST /v1/video_to_video``
   → ``{"id": "<uuid>", "estimatedCost": {"credits": n}}``; bodies are validated against
-  the model limits in :data:`MODELS` (model, ratio, duration, promptText length, media
-  URIs, per-model fields) and rejected with 400
-  ``{"error": "Validation of body failed", "issues": [...], "docUrl": ...}``.
-- ``GET /v1/tasks/{id}`` → the task: ``PENDING`` → (``THROTTLED`` while more than
-  ``concurrency`` tasks run) → ``RUNNING`` (``progress`` 0..1) → ``SUCCEEDED``
+  the model table (:data:`.runway_models.MODELS`: model ids per endpoint, ratio,
+  duration, resolution, promptText length, promptImage positions, media URIs) and
+  rejected with 400 ``{"error": "Validation of body failed", "issues": [...], "docUrl"}``.
+  Data URIs are limited on the length of the URI itself (5 MiB images, 16 MiB videos);
+  ``runway://`` URIs must name a completed upload less than 24 h old.
+- ``POST /v1/uploads`` → ``{uploadUrl, fields, runwayUri}`` and the presigned storage form
+  at ``uploadUrl`` (:mod:`.runway_uploads`).
+- ``GET /v1/tasks/{id}`` → the task: ``PENDING`` → (``THROTTLED`` while the model's
+  concurrency is used up) → ``RUNNING`` (``progress`` 0..1) → ``SUCCEEDED``
   (``output: [url]``) / ``FAILED`` (``failure``, ``failureCode``) / ``CANCELLED``.
 - ``DELETE /v1/tasks/{id}`` → 204: cancels a PENDING/THROTTLED/RUNNING task (it then
   reads as ``CANCELLED``); deletes any other task (it then reads as 404).
-- ``GET /v1/organization`` → ``creditBalance``, ``tier``, ``usage``.
+- ``GET /v1/organization`` → ``creditBalance``, ``tier`` (per-model limits), ``usage``;
+  ``POST /v1/organization/usage`` → credits spent per day and model.
 - ``GET /outputs/{id}.mp4?exp=…&sig=…`` (no auth, like a signed CDN URL; on
   ``output_base`` when one is set) → a real H.264 MP4; after ``output_ttl`` seconds
   (simulated clock) it answers 403 like an expired signed URL.  Each task read returns
@@ -29,10 +34,10 @@ e.g. ``"SAFETY.INPUT.TEXT"``, ``"SAFETY.INPUT.IMAGE"``, ``"SAFETY.OUTPUT.VIDEO"`
 
 from __future__ import annotations
 
+import datetime as _dt
 import ipaddress
 import re
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,10 +45,10 @@ from . import _media
 from .kit.billing import Wallet
 from .kit.checks import Problem, check, utf16_len
 from .kit.dialects import zod_custom, zod_issues
-from .kit.emulator import Emulator
 from .kit.http import Invalid, Request, Response, iso8601, media_response
 from .kit.jobs import Job
-from .kit.models import ModelTable
+from .runway_models import ANY, MODELS, T2V, I2V, V2V, TIER_DEFAULTS, ModelSpec
+from .runway_uploads import UPLOAD_LIMIT, RunwayUploads
 
 __all__ = ["API_VERSION", "FAILURE_MESSAGES", "MODELS", "ModelSpec", "RunwayEmulator"]
 
@@ -66,109 +71,43 @@ FAILURE_MESSAGES = {
 }
 _CODE = re.compile(r"^(SAFETY|INTERNAL|ASSET|INPUT_PREPROCESSING)(\.[A-Z0-9_]+)*\Z")
 
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """Validation limits and price of one model on one endpoint."""
-
-    ratios: tuple[str, ...] | None = None  # None: any "W:H" or aspect string
-    ratio_required: bool = False
-    durations: tuple[int, ...] | None = None  # allowed values; None: any int in 1..20
-    duration_required: bool = False
-    default_duration: int = 5
-    prompt_required: bool = True
-    prompt_max: int = 1000
-    media_field: str | None = None  # promptImage / videoUri / promptVideo
-    positions: tuple[str, ...] = ("first",)
-    credits_per_second: float = 10.0
-    audio_credits_per_second: float | None = None  # price when "audio": true (default)
-    #: Further body fields of this model: name -> :func:`~.kit.check` keywords.
-    fields: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-
-GEN4_RATIOS = ("1280:720", "720:1280", "1104:832", "960:960", "832:1104", "1584:672")
-VEO_RATIOS = ("1280:720", "720:1280", "1080:1920", "1920:1080")
-ALEPH_ASPECTS = ("16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "21:9")
-_2_TO_10 = tuple(range(2, 11))
-T2V, I2V, V2V = "text_to_video", "image_to_video", "video_to_video"
-_MEDIA = {T2V: None, I2V: "promptImage", V2V: "videoUri"}
-_FIRST_LAST = ("first", "last")
-
-#: (endpoint, model) -> limits.  Models in providers.md have their documented limits;
-#: the other model ids runwayml 5.24 knows get loose limits (any ratio, int duration).
-MODELS: ModelTable[ModelSpec] = ModelTable()
-
-
-def _add(endpoint: str, models: str, replace: bool = True, **limits: Any) -> None:
-    MODELS.add(models, ModelSpec(media_field=_MEDIA[endpoint], **limits), endpoint, replace=replace)
-
-
-_GEN45 = dict(ratio_required=True, durations=_2_TO_10, duration_required=True,
-              credits_per_second=12)
-_VEO = dict(ratios=VEO_RATIOS, ratio_required=True, durations=(4, 6, 8), default_duration=8)
-_VEO3 = dict(_VEO, durations=(8,), duration_required=True, credits_per_second=40)
-_OMNI = dict(ratios=("1280:720", "720:1280"), durations=tuple(range(3, 11)))
-_I2V = dict(prompt_required=False, positions=_FIRST_LAST)
-_SEEDANCE = "seedance2 seedance2_fast seedance2_mini"
-_add(T2V, "gen4.5", ratios=("1280:720", "720:1280"), **_GEN45)
-_add(T2V, "veo3.1", credits_per_second=20, audio_credits_per_second=40, **_VEO)
-_add(T2V, "veo3.1_fast", credits_per_second=10, audio_credits_per_second=15, **_VEO)
-_add(T2V, "veo3", **_VEO3)
-_add(T2V, "gemini_omni_flash", **_OMNI)
-_add(T2V, "happyhorse_1_0", prompt_max=2500)
-_add(T2V, _SEEDANCE, prompt_max=3500, credits_per_second=36)
-_add(I2V, "gen4.5", ratios=GEN4_RATIOS, **_GEN45)
-_add(I2V, "gen4_turbo", ratios=GEN4_RATIOS, ratio_required=True, durations=_2_TO_10,
-     prompt_required=False, credits_per_second=5)
-_add(I2V, "veo3.1", credits_per_second=20, audio_credits_per_second=40, **_VEO, **_I2V)
-_add(I2V, "veo3.1_fast", credits_per_second=10, audio_credits_per_second=15, **_VEO, **_I2V)
-_add(I2V, "veo3", **_VEO3, **_I2V)
-_add(I2V, "gemini_omni_flash", prompt_required=False, **_OMNI)
-_add(I2V, "happyhorse_1_0", prompt_required=False, prompt_max=2500)
-_add(I2V, _SEEDANCE, prompt_max=3500, credits_per_second=36, **_I2V)
-_add(V2V, "aleph2", prompt_required=False, credits_per_second=15,
-     fields={"keyframes": dict(type="array", maximum=5),
-             "targetAspectRatio": dict(choices=ALEPH_ASPECTS)})
-_add(V2V, "gen4_aleph", ratios=GEN4_RATIOS + ("848:480", "640:480"), credits_per_second=15,
-     fields={"references": dict(type="array", maximum=1)})
-_add(V2V, "gemini_omni_flash")
-_RESOLD = ("klingO3_4k hailuo3 klingO3_pro klingO3_standard gemini_omni_flash_1.1"
-           " seedance2_5 kling_4")
-_RESOLD_T2V = _RESOLD + (" kling3.0_4k kling2.5_turbo_pro kling3.0_pro kling3.0_standard"
-                         " grok_imagine_1_5 wan3 wan3_prime h3_max grok_imagine_1_5_lite")
-for _endpoint, _names in ((T2V, _RESOLD_T2V), (I2V, _RESOLD_T2V), (V2V, _RESOLD + " " + _SEEDANCE)):
-    _add(_endpoint, _names, replace=False, prompt_max=15000, **_I2V)
-
-#: Largest data URI input, counted on its decoded bytes (the URL and upload limits,
-#: 16/32 MB and 200 MB, are not checked: URLs are never fetched, uploads not emulated).
-_DATA_URI_LIMIT = {"image": 5 * 1024 * 1024, "video": 16 * 1024 * 1024}
+#: Longest data URI input, counted on the URI itself (base64 and its ``data:`` prefix), as
+#: Runway counts it [docs.dev.runwayml.com/assets/inputs, providers.md §11]: 5 MB images,
+#: 16 MB videos (the SDK docstrings say "up to 5MB" for videos too; Runway's own input
+#: table and skills notes say 16 MB, which is what the emulator follows).
+DATA_URI_LIMIT = {"image": 5 * 1024 * 1024, "video": 16 * 1024 * 1024}
 _TYPES = {
     "image": ("image/jpeg", "image/jpg", "image/png", "image/webp"),
     "video": ("video/mp4", "video/quicktime", "video/webm", "video/x-matroska", "video/mov",
               "video/h264"),
 }
-_ASPECT = re.compile(r"^\d{1,5}:\d{1,5}\Z|^(adaptive|auto(_\d+p)?)\Z")
 _FORMATS = {"ratio": 'a ratio like "1280:720"'}
+_DAY = 86400.0
 
 
 def _zod(p: Problem | None) -> list[dict[str, Any]]:
     return zod_issues(p, _FORMATS)
 
 
-class RunwayEmulator(Emulator):
+class RunwayEmulator(RunwayUploads):
     """Loopback emulator of the Runway API; see the module docstring for endpoints.
 
     Parameters (besides :class:`~videonb.testing.emulators.kit.Emulator`'s):
 
     concurrency
-        Tasks that may run at once (Runway tier 1: 1-2); further tasks are ``THROTTLED``.
-        ``None`` disables throttling.
+        Tasks of one model that may run at once (Runway tier 1: 1-2; limits are per
+        model); further tasks of that model are ``THROTTLED``.  ``None``: no limit.
     credits
         Starting credit balance; a task that costs more than the balance gets 400.
     daily_limit
         Generations per model per rolling day before 429 (``None``: no limit).
+    limits
+        Per-model tier limits overriding the two above, e.g.
+        ``{"gen4.5": {"concurrency": 1, "daily": 50}}``; ``/v1/organization`` reports them.
     require_version
         Reject requests without ``X-Runway-Version: 2024-11-06`` (default True).
+    max_upload_bytes
+        Largest ephemeral upload (default 200 MiB).
     """
 
     provider = "runway"
@@ -179,20 +118,32 @@ class RunwayEmulator(Emulator):
     default_failure_code = "INTERNAL"
     default_failure_message = "The task failed."
     early_failures = ("SAFETY.INPUT", "ASSET", "INPUT_PREPROCESSING")
+    models = MODELS
 
     def __init__(
         self,
         *,
-        concurrency: int | None = 2,
+        concurrency: int | None = TIER_DEFAULTS["concurrency"],
         credits: int = 10_000,
-        daily_limit: int | None = None,
+        daily_limit: int | None = TIER_DEFAULTS["daily"],
+        limits: dict[str, dict[str, int | None]] | None = None,
         require_version: bool = True,
+        max_upload_bytes: int = UPLOAD_LIMIT,
         **kwargs: Any,
     ) -> None:
         self.require_version = require_version
+        self.max_upload_bytes = int(max_upload_bytes)
         super().__init__(concurrency=concurrency, **kwargs)
+        limits = limits or {}
+        unknown = sorted(set(limits) - set(MODELS.ids()))
+        if unknown:
+            raise ValueError(f"limits= names models Runway does not serve: {unknown}")
+        self.scheduler.group_limits.update(
+            {m: lim["concurrency"] for m, lim in limits.items() if "concurrency" in lim})
         #: The account's credits and daily caps (``emu.credits`` reads the balance).
-        self.wallet = Wallet(self.clock, credits, daily_limit)
+        self.wallet = Wallet(self.clock, credits, daily_limit,
+                             {m: lim["daily"] for m, lim in limits.items() if "daily" in lim})
+        self._init_uploads()
 
     credits = property(lambda self: self.wallet.credits,
                        lambda self, value: setattr(self.wallet, "credits", int(value)))
@@ -206,8 +157,14 @@ class RunwayEmulator(Emulator):
         task = r"/v1/tasks/(?P<id>[^/]+)"
         self.route("GET", task, self._get_task, kind="poll", name="tasks.retrieve")
         self.route("DELETE", task, self._delete_task, kind="cancel", name="tasks.delete")
+        self.route("POST", "/v1/uploads", self._create_upload, kind="upload",
+                   name="uploads.create_ephemeral")
+        self.route("POST", r"/storage/(?P<id>[0-9a-f]+)", self._upload_form, auth=False,
+                   kind="upload", name="uploads.storage")
         self.route("GET", "/v1/organization", self._organization, kind="account",
                    name="organization.retrieve")
+        self.route("POST", "/v1/organization/usage", self._usage, kind="account",
+                   name="organization.retrieve_usage")
         self.route("GET", r"/outputs/(?P<id>[0-9a-f-]+)\.mp4", self._output, auth=False,
                    kind="download", name="outputs.download")
 
@@ -247,25 +204,32 @@ class RunwayEmulator(Emulator):
                                        issues=exc.extra["issues"], docUrl=DOC_URL)
         return self.error_response(exc.status, "invalid", req, exc.message)
 
+    def zod(self, problem: Problem | None) -> list[dict[str, Any]]:
+        return _zod(problem)
+
     # ---- validation --------------------------------------------------------------------
     def _check_media(self, value: Any, path: str, kind: str) -> list[dict[str, Any]]:
         problem = check(value, path, required=True, type="string", minimum=1)
         if problem is not None:
             return _zod(problem)
         if value.startswith("data:"):
+            limit = DATA_URI_LIMIT[kind]
+            if len(value) > limit:  # the encoded URI, not the bytes it decodes to
+                return zod_custom(path, f"Data URIs for {kind}s must be at most {limit >> 20} MB "
+                                  "once encoded. Upload larger files with the uploads API.")
             try:
                 mime, data = _media.parse_data_uri(value)
             except _media.DataURIError as exc:
                 return zod_custom(path, str(exc))
-            limit = _DATA_URI_LIMIT[kind]
             if mime not in _TYPES[kind]:
                 return zod_custom(path, f"Unsupported asset type: {mime}.")
-            if len(data) > limit:
-                return zod_custom(path, f"Data URIs for {kind}s must be at most {limit >> 20} MB.")
             if kind == "image" and _media.image_info(data) is None:
                 return zod_custom(path, "The image could not be decoded.")
             return []
-        if value.startswith("runway://") or self.is_own_url(value):  # own: an earlier output
+        if value.startswith("runway://"):
+            why = self.upload_problem(value, kind)
+            return zod_custom(path, why) if why else []
+        if self.is_own_url(value):  # an earlier output
             return []
         if len(value) > 2048:
             return zod_custom(path, "URLs must be at most 2048 characters.")
@@ -278,15 +242,14 @@ class RunwayEmulator(Emulator):
         return zod_custom(path, "URLs must be hosted on a domain.")
 
     def _check_inputs(self, spec: ModelSpec, body: dict[str, Any]) -> list[dict[str, Any]]:
-        """Issues of the model's own fields and of its media inputs."""
+        """Issues of the model's own fields and of its media input."""
         issues = [i for name, rule in spec.fields.items()
                   for i in _zod(check(body.get(name), name, **rule))]
-        if spec.media_field == "videoUri":
-            name = "videoUri" if "videoUri" in body or "promptVideo" not in body else "promptVideo"
-            return issues + self._check_media(body.get(name), name, "video")
-        img = body.get("promptImage")
-        if spec.media_field != "promptImage":
+        if spec.media in ("videoUri", "promptVideo"):
+            return issues + self._check_media(body.get(spec.media), spec.media, "video")
+        if spec.media != "promptImage":
             return issues
+        img = body.get("promptImage")
         if not isinstance(img, list):
             return issues + self._check_media(img, "promptImage", "image")
         issues += _zod(check(img, "promptImage", minimum=1))
@@ -297,8 +260,11 @@ class RunwayEmulator(Emulator):
                                      "invalid_type")
                 continue
             pos = item.get("position")
-            positions.append(str(pos))
-            issues += _zod(check(pos, "promptImage", required=True, choices=spec.positions))
+            if spec.positions is not None:
+                issues += _zod(check(pos, "promptImage", required=spec.position_required,
+                                     choices=spec.positions))
+            if pos is not None:
+                positions.append(str(pos))
             issues += self._check_media(item.get("uri"), "promptImage", "image")
         if len(set(positions)) != len(positions):
             issues += zod_custom("promptImage", "Each position may be used only once.")
@@ -311,21 +277,27 @@ class RunwayEmulator(Emulator):
         if not isinstance(model, str):
             return None, _zod(check(model, "model", required=True, type="string"))
         spec = MODELS.spec(model, endpoint)
-        if spec is None:
+        if spec is None:  # unknown, retired (dropped from the SDK) or not on this endpoint
             return None, [{"code": "invalid_union", "errors": [], "note": "No matching discriminator",
                            "discriminator": "model", "path": ["model"], "message": "Invalid input"}]
-        prompt, duration = body.get("promptText"), body.get("duration")
+        prompt, duration, ratio = body.get("promptText"), body.get("duration"), body.get("ratio")
         moderation = body.get("contentModeration")
         threshold = moderation.get("publicFigureThreshold") if isinstance(moderation, dict) else None
+        lo, hi = spec.duration_range
         problems = [
             check("" if isinstance(prompt, str) and not prompt.strip() else prompt, "promptText",
                   required=spec.prompt_required, type="string", minimum=1,
                   maximum=spec.prompt_max, measure=utf16_len),
-            check(body.get("ratio"), "ratio", required=spec.ratio_required, choices=spec.ratios,
-                  pattern=None if spec.ratios else _ASPECT),
-            None if duration == "auto" and spec.durations is None else
+            None if spec.ratios is None else
+            check(ratio, "ratio", required=spec.ratio_required, type="string")
+            if spec.ratios == ANY else
+            check(ratio, "ratio", required=spec.ratio_required, choices=spec.ratios),
+            None if not spec.has_duration or (duration == "auto" and spec.duration_auto) else
             check(duration, "duration", required=spec.duration_required, type="int",
-                  choices=spec.durations, minimum=1, maximum=20),
+                  choices=spec.durations, minimum=lo, maximum=hi),
+            None if spec.resolutions is None else
+            check(body.get("resolution"), "resolution", choices=spec.resolutions),
+            check(body.get("audio"), "audio", type="boolean") if spec.audio else None,
             check(body.get("seed"), "seed", type="int", minimum=0, maximum=4294967295),
             check(moderation, "contentModeration", type="object"),
             check(threshold, "contentModeration.publicFigureThreshold", choices=("auto", "low")),
@@ -343,7 +315,12 @@ class RunwayEmulator(Emulator):
         if issues or spec is None:
             raise Invalid("Validation of body failed", issues=issues)
         model, duration = body["model"], body.get("duration")
-        seconds = duration if isinstance(duration, int) else spec.default_duration
+        if isinstance(duration, int) and spec.has_duration:
+            seconds = duration
+        elif duration == "auto":  # billed at the variant's maximum up front (SDK docstring)
+            seconds = max(spec.durations or (spec.duration_range[1],))
+        else:
+            seconds = spec.default_duration
         rate = spec.credits_per_second
         if spec.audio_credits_per_second is not None and body.get("audio", True):
             rate = spec.audio_credits_per_second
@@ -356,7 +333,7 @@ class RunwayEmulator(Emulator):
             raise Invalid("You do not have enough credits to run this task.")
         data = {"model": model, "endpoint": endpoint, "cost": cost, "ratio": body.get("ratio"),
                 "seconds": seconds}
-        job = self.create_job(req, str(uuid.uuid4()), data)
+        job = self.create_job(req, str(uuid.uuid4()), data, group=model)
         return Response.json(200, {"id": job.id, "estimatedCost": {"credits": cost}})
 
     def _task(self, req: Request) -> Job:
@@ -398,12 +375,60 @@ class RunwayEmulator(Emulator):
         return Response.empty(204)
 
     def _organization(self, req: Request) -> Response:
-        limits = {"maxConcurrentGenerations": self.concurrency,
-                  "maxDailyGenerations": self.daily_limit}
+        for job in self.scheduler.all():  # refunds of tasks that failed meanwhile
+            self.wallet.settle(job, self.scheduler.state(job))
         tier = {"maxMonthlyCreditSpend": 10_000,
-                "models": {m: dict(limits) for m in sorted(MODELS.ids())}}
+                "models": {m: {"maxConcurrentGenerations": self.scheduler.limit(m),
+                               "maxDailyGenerations": self.wallet.limit(m)}
+                           for m in sorted(MODELS.ids())}}
         usage = {"models": self.wallet.daily_usage()}
         return Response.json(200, {"creditBalance": self.credits, "tier": tier, "usage": usage})
+
+    def _usage(self, req: Request) -> Response:
+        """``POST /v1/organization/usage`` [runwayml 5.24 ``organization.retrieve_usage``]:
+        ``startDate`` (default 30 days ago) to ``beforeDate`` (exclusive, default 30 days
+        after the start, at most 90), UTC dates."""
+        try:
+            body = req.json() or {}
+        except ValueError:
+            raise Invalid("Request body is not valid JSON.") from None
+        if not isinstance(body, dict):
+            raise Invalid("Validation of body failed", issues=_zod(check(body, "", type="object")))
+        today = _dt.datetime.fromtimestamp(self.clock.now(), _dt.timezone.utc).date()
+        dates, issues = {}, []
+        for name in ("startDate", "beforeDate"):
+            value = body.get(name)
+            if value is None:
+                continue
+            try:
+                dates[name] = _dt.date.fromisoformat(str(value))
+            except ValueError:
+                issues += zod_custom(name, "Invalid date: expected YYYY-MM-DD.", "invalid_format")
+        if issues:
+            raise Invalid("Validation of body failed", issues=issues)
+        start = dates.get("startDate", today - _dt.timedelta(days=30))
+        before = dates.get("beforeDate", start + _dt.timedelta(days=30))
+        if before <= start:
+            raise Invalid("Validation of body failed",
+                          issues=zod_custom("beforeDate", "beforeDate must be after startDate."))
+        if (before - start).days > 90:
+            raise Invalid("Validation of body failed", issues=zod_custom(
+                "beforeDate", "beforeDate must be at most 90 days after startDate."))
+        epoch = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+
+        def ts(d: _dt.date) -> float:
+            return (_dt.datetime(d.year, d.month, d.day, tzinfo=_dt.timezone.utc) - epoch) \
+                .total_seconds()
+
+        for job in self.scheduler.all():
+            self.wallet.settle(job, self.scheduler.state(job))
+        spent = self.wallet.spent(ts(start), ts(before))
+        by_day: dict[str, list[dict[str, Any]]] = {}
+        for (day, model), amount in sorted(spent.items()):
+            by_day.setdefault(day, []).append({"amount": amount, "model": model})
+        results = [{"date": day, "usedCredits": used} for day, used in sorted(by_day.items())]
+        models = sorted({model for _, model in spent})
+        return Response.json(200, {"models": models, "results": results})
 
     # ---- outputs -------------------------------------------------------------------------
     def _access_denied(self, message: str) -> Response:

@@ -38,6 +38,7 @@ from .dialects import (
     openai_error,
     openai_invalid,
     openai_listing,
+    openai_page,
     zod_custom,
     zod_issues,
 )
@@ -96,6 +97,7 @@ __all__ = [
     "openai_error",
     "openai_invalid",
     "openai_listing",
+    "openai_page",
     "page_after",
     "page_by_token",
     "sse_response",

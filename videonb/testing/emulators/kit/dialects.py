@@ -13,8 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from collections.abc import Callable, Sequence
+
 from .checks import Problem, check, json_type
-from .http import Invalid, Response
+from .http import Invalid, Request, Response
+from .pages import page_after
 
 __all__ = [
     "GOOGLE_STATUS",
@@ -23,6 +26,7 @@ __all__ = [
     "openai_error",
     "openai_invalid",
     "openai_listing",
+    "openai_page",
     "zod_custom",
     "zod_issues",
 ]
@@ -151,6 +155,35 @@ def openai_check(value: Any, path: str, shown: tuple[Any, ...] | None = None, **
     problem = check(value, path, **rules)
     if problem is not None:
         raise openai_invalid(problem, shown)
+
+
+def openai_page(
+    req: Request,
+    items: Sequence[Any],
+    *,
+    order: str = "desc",
+    limit: int = 20,
+    minimum: int = 1,
+    maximum: int = 100,
+    key: Callable[[Any], str] = lambda item: item["id"],
+    render: Callable[[Any], Any] = lambda item: item,
+) -> Response:
+    """An OpenAI cursor list of *items* (oldest first): ``limit``, ``order`` (*order* by
+    default), ``after``; ``{"object": "list", "data", "first_id", "last_id", "has_more"}``."""
+    try:
+        size = int(req.param("limit") or limit)
+    except ValueError:
+        raise Invalid("Invalid 'limit': expected an integer.", param="limit",
+                      code="invalid_type") from None
+    openai_check(size, "limit", minimum=minimum, maximum=maximum)
+    direction = req.param("order") or order
+    openai_check(direction, "order", choices=("asc", "desc"))
+    ordered = list(items) if direction == "asc" else list(reversed(items))
+    page, more = page_after(ordered, size, req.param("after"), key=key)
+    data = [render(item) for item in page]
+    return Response.json(200, {"object": "list", "data": data,
+                               "first_id": key(page[0]) if page else None,
+                               "last_id": key(page[-1]) if page else None, "has_more": more})
 
 
 # --------------------------------------------------------------------------------------

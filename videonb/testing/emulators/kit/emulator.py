@@ -463,9 +463,10 @@ class Emulator:
             code = fault.kind
         return code, str(fault.options.get("message") or self.failure_message(code))
 
-    def create_job(self, req: Request, job_id: str, data: dict[str, Any]) -> Job:
+    def create_job(self, req: Request, job_id: str, data: dict[str, Any], group: str = "") -> Job:
         """A new job on the scheduler (a billed submit), failing if a job fault matches
-        *req*: before it runs for an :attr:`early_failures` code, else when it ends."""
+        *req*: before it runs for an :attr:`early_failures` code, else when it ends.
+        ``group`` is the concurrency group it counts in (see :class:`~.jobs.JobScheduler`)."""
         fault = self.take_fault(self.is_job_fault, req)
         failure = self.job_failure(fault) if fault is not None else None
         js = self.job_seconds
@@ -477,6 +478,7 @@ class Emulator:
             failure=failure,
             fail_early=failure is not None and failure[0].startswith(self.early_failures),
             data=data,
+            group=group,
         )
         self.scheduler.add(job)
         self.counts.add("jobs")

@@ -57,6 +57,8 @@ class Job:
     ended: float | None = None
     cancelled: bool = False
     data: dict[str, Any] = field(default_factory=dict)
+    #: Jobs share a concurrency limit within their group (Runway: per model).
+    group: str = ""
 
     def state(self, now: float) -> str:
         """One of ``pending``, ``throttled``, ``running``, ``succeeded``, ``failed``, ``cancelled``."""
@@ -84,12 +86,21 @@ class Job:
 class JobScheduler:
     """Runs :class:`Job` objects against a :class:`Clock` with an optional concurrency limit.
 
-    The state is computed lazily, event by event, whenever it is read, so it does not
-    depend on how often anyone polls."""
+    The limit applies within each job's ``group`` (all jobs share the group ``""``
+    unless the provider says otherwise, e.g. Runway limits concurrency per model);
+    ``group_limits`` gives some groups a limit of their own.  The state is computed
+    lazily, event by event, whenever it is read, so it does not depend on how often
+    anyone polls."""
 
-    def __init__(self, clock: Clock, concurrency: int | None = None) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        concurrency: int | None = None,
+        group_limits: dict[str, int | None] | None = None,
+    ) -> None:
         self.clock = clock
         self.concurrency = concurrency
+        self.group_limits: dict[str, int | None] = dict(group_limits or {})
         self.jobs: dict[str, Job] = {}
         self._order: list[Job] = []
         self._cursor = float("-inf")
@@ -134,6 +145,10 @@ class JobScheduler:
             self.tick()
             return list(self._order)
 
+    def limit(self, group: str) -> int | None:
+        """The concurrency limit of *group* (its own, else the scheduler's)."""
+        return self.group_limits.get(group, self.concurrency)
+
     def tick(self, now: float | None = None) -> float:
         """Apply every event up to *now* (default: the clock's now); return that time."""
         if now is None:
@@ -146,10 +161,14 @@ class JobScheduler:
                 events: list[tuple[float, int, Job]] = []
                 for j in running:
                     events.append((j.started + j.run_seconds, 0, j))  # type: ignore[operator]
-                limit = self.concurrency
-                if waiting and (limit is None or len(running) < limit):
-                    w = waiting[0]
-                    events.append((max(w.created + w.pending_seconds, self._cursor), 1, w))
+                first: dict[str, Job] = {}
+                for w in waiting:
+                    first.setdefault(w.group, w)
+                for group, w in first.items():
+                    limit = self.limit(group)
+                    busy = sum(1 for j in running if j.group == group)
+                    if limit is None or busy < limit:
+                        events.append((max(w.created + w.pending_seconds, self._cursor), 1, w))
                 if not events:
                     break
                 when, kind, job = min(events, key=lambda e: (e[0], e[1]))
