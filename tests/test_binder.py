@@ -78,7 +78,11 @@ def test_binder_files_are_what_repo2docker_reads():
     reqs = (BINDER / "requirements.txt").read_text()
     assert re.search(r"^jupyterlab", reqs, re.M)
     post = (BINDER / "postBuild").read_text()
-    assert post.startswith("#!/usr/bin/env bash") and "-e '.[demo]'" in post
+    assert post.startswith("#!/usr/bin/env bash") and "-e '.[demo,models]'" in post
+    # The same torch pin as scripts/test.sh (the CPU build), installed before the extra.
+    pin = re.search(r'"torch==([0-9.]+)"', post)
+    assert pin and f"torch=={pin.group(1)}" in (ROOT / "scripts" / "test.sh").read_text()
+    assert post.index("torch==") < post.index(".[demo,models]")
 
 
 def test_binder_builds_and_runs_every_notebook(tmp_path):

@@ -306,6 +306,23 @@ def test_6_ledger_schema_3_adds_the_column_by_migration(tmp_path):
     assert old is not None and old.emulated is None and led.spent("s") == pytest.approx(0.6)
 
 
+def test_6_a_crafted_emulated_flag_reads_as_real_money(tmp_path):
+    """Only an integer 1 marks a row emulated: text, 2 or a float in a crafted ledger read as 0,
+    so such a row is shown as money and counted in the budget."""
+    led = ledger_mod.Ledger(tmp_path)
+    ids = []
+    for i, flag in enumerate(["yes", 2, 1.5, b"\x01", 1, 0, None]):
+        rec = led.create(provider="runway", model="gen4.5", operation="text_to_video",
+                         request_json="{}", cache_key=f"k{i}", prompt_hash=None,
+                         cost_estimate=0.6)
+        with sqlite3.connect(led.path) as c:
+            c.execute("UPDATE jobs SET emulated = ?, cost = 0.6, status = 'succeeded' "
+                      "WHERE id = ?", (flag, rec.id))
+        ids.append(rec.id)
+    assert [led.get(i).emulated for i in ids] == [0, 0, 0, 0, 1, 0, None]
+    assert led.spent() == pytest.approx(0.6 * 6)         # only the integer 1 is left out
+
+
 def test_6_3_jobs_table_marks_emulated_costs(home):
     with RunwayEmulator(expected_key=KEY, job_seconds=0.05) as emu:
         videonb.generate("a kite for the table", provider="runway", base_url=emu.base_url,

@@ -206,7 +206,9 @@ class Claim:
 
 _REALS = ("progress", "cost_estimate", "cost", "created_at", "updated_at", "submitted_at",
           "finished_at", "lease_at")
-_TEXTS = tuple(k for k in _COLUMNS if k not in _REALS)
+#: Flags (0 or 1): anything else a crafted row holds reads as 0, i.e. "real money".
+_FLAGS = ("emulated",)
+_TEXTS = tuple(k for k in _COLUMNS if k not in _REALS and k not in _FLAGS)
 
 
 def _real(value: Any) -> float | None:
@@ -225,6 +227,9 @@ def _record(row: Any) -> JobRecord:
             data[k] = _real(data[k])
     for k in ("created_at", "updated_at"):
         data[k] = data.get(k) or 0.0
+    for k in _FLAGS:
+        if data.get(k) is not None:
+            data[k] = 1 if type(data[k]) is int and data[k] == 1 else 0
     for k in _TEXTS:
         if data.get(k) is not None and not isinstance(data[k], str):
             data[k] = str(data[k])
@@ -648,7 +653,7 @@ class Ledger:
 
     @staticmethod
     def _spent(c: sqlite3.Connection, session: str | None, *, emulated: bool = False) -> float:
-        real_only = "" if emulated else " AND COALESCE(emulated, 0) = 0"
+        real_only = "" if emulated else " AND emulated IS NOT 1"  # as _record reads it
         row = c.execute(
             "SELECT COALESCE(SUM(CASE WHEN cost IS NOT NULL THEN cost "
             f"WHEN status IN ({_marks(ACTIVE)}) THEN COALESCE(cost_estimate, 0) "
