@@ -256,7 +256,8 @@ def test_6_emulated_jobs_are_marked_everywhere_and_never_block_a_real_one(home, 
         assert "$0.60 emulated (not billed)" in vhtml.player_html(v)
         assert "emulated (not billed)" in job_html(videonb.jobs()[0])
         # Emulated jobs rehearse the budget against each other: a second one would pass $1.
-        with pytest.raises(errors.BudgetExceededError, match="emulated jobs, which count only against other emulated"):
+        with pytest.raises(errors.BudgetExceededError,
+                           match="emulated jobs, which count only against other emulated"):
             videonb.generate("another emulated kite", provider="runway", base_url=emu.base_url,
                              seconds=5, **FAST)
     led = ledger_mod.ledger()

@@ -157,7 +157,8 @@ def test_notebook_experience_in_jupyter(ui: str, jupyter: dict[str, Any], browse
         with screenshot_on_failure(page, shots_dir, f"nbx-{ui}-portrait"):
             for sel, badge_sel, cap_sel, code in [
                     (".vnb-player", ".vnb-badge", ".vnb-provenance", "portrait = videonb.generate"),
-                    (".vnbw-player", ".vnbw-badge", ".vnbw-caption", "videonb.widgets.Player(portrait)")]:
+                    (".vnbw-player", ".vnbw-badge", ".vnbw-caption",
+                     "videonb.widgets.Player(portrait)")]:
                 player = _cell(page, code).locator(f".jp-OutputArea-output {sel}").first
                 video = wait_for_video(page, player.locator("video"))
                 vr = video.evaluate("(v) => { const r = v.getBoundingClientRect(); "
@@ -254,7 +255,8 @@ def test_static_doctor_page_checks_with_scripts_and_says_so_without(browser: Any
             cell = page.locator('td.vnb-probe[data-label="H.264"]')
             if scripts:
                 assert cell.text_content().startswith("✓ yes")
-                assert page.locator('td.vnb-probe[data-label="HEVC"]').text_content().startswith("✗")
+                hevc = page.locator('td.vnb-probe[data-label="HEVC"]').text_content()
+                assert hevc.startswith("✗")
             else:
                 assert cell.text_content() == NOT_CHECKED
             assert page.locator("td.vnb-widgets").text_content().startswith("no, or not yet")

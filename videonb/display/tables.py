@@ -76,7 +76,8 @@ class Table(list):  # type: ignore[type-arg]
         full_body = "".join(
             "<tr>" + "".join(f'<td style="{_CELL};overflow:visible">{esc(_field(r, c))}</td>'
                              for c in self.columns) + "</tr>" for r in self)
-        note = f'<div class="vnb-caption">{esc(" ".join(filter(None, [self.note, self.html_tip])))}</div>'
+        caption = " ".join(filter(None, [self.note, self.html_tip]))
+        note = f'<div class="vnb-caption">{esc(caption)}</div>'
         return (f'<div class="vnb vnb-table" style="max-width:{MAX_WIDTH_PX}px">'
                 f'<div style="font-weight:600;margin:2px 0">{esc(self.title)}</div>'
                 f'<table class="vnb-compact" style="{_TABLE}"><colgroup>{cols}</colgroup>'

