@@ -206,3 +206,17 @@ def home(tmp_path, monkeypatch):
                  "OPENAI_BASE_URL", "RUNWAYML_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
+
+
+@pytest.hookimpl(trylast=True)  # after -k, -m and --deselect have chosen the items
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The Binder replay (tests/test_binder.py) executes every tutorial in a fresh Binder
+    environment and checks the saved notebooks like tests/test_notebooks.py does; when it is
+    part of the run, the tutorials are not executed a second time here."""
+    replay = "test_binder.py::test_binder_builds_and_runs_every_notebook"
+    if not any(item.nodeid.endswith(replay) for item in items):
+        return
+    skip = pytest.mark.skip(reason="executed and checked in the Binder replay (test_binder.py)")
+    for item in items:
+        if "test_notebooks.py::test_notebook_runs[" in item.nodeid:
+            item.add_marker(skip)

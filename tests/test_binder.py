@@ -7,6 +7,10 @@ folder (a venv of that Python; the tracked and new files of this working tree co
 PYTHONPATH, no user kernels, keys or videonb folders leaking in), then executes every notebook
 with that venv's own kernel, offline, and fails on the first error, so a broken Binder fails CI.
 
+In a full run it is the suite's one execution of the tutorials: ``tests/conftest.py`` then
+skips ``test_notebooks.py::test_notebook_runs`` (run alone, that file still executes them
+here, offline), and the saved notebooks get the same checks (``check_saved``).
+
 Network: pip reaches the package index as configured on the machine (PyPI, local wheels);
 ``binder/requirements.txt`` uses pip's cache, ``postBuild`` asks for ``--no-cache-dir`` itself,
 as on Binder.  The notebooks themselves reach nothing but loopback emulators.
@@ -23,6 +27,7 @@ import time
 from pathlib import Path
 
 import pytest
+from test_notebooks import check_saved
 
 pytestmark = [pytest.mark.slow]
 
@@ -42,6 +47,7 @@ t0 = time.perf_counter()
 nb = nbformat.read(path, as_version=4)
 NotebookClient(nb, timeout=300, kernel_name="python3",
                resources={"metadata": {"path": str(path.parent)}}).execute()
+nbformat.write(nb, path)
 errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
           if o.output_type == "error"]
 assert not errors, (path.name, [f"{o.ename}: {o.evalue}" for o in errors])
@@ -94,7 +100,8 @@ def test_binder_builds_and_runs_every_notebook(tmp_path):
     python = _python_for((repo / "binder" / "runtime.txt").read_text())
     env = {k: v for k, v in os.environ.items()
            if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME", "JUPYTER_PATH")
-           and not k.startswith("VIDEONB_") and not k.endswith("_API_KEY")
+           and (not k.startswith("VIDEONB_") or k == "VIDEONB_EMULATOR_TODAY")
+           and not k.endswith("_API_KEY")
            and k not in ("RUNWAYML_API_SECRET", "OPENAI_BASE_URL", "RUNWAYML_BASE_URL")}
     for var, name in [("JUPYTER_CONFIG_DIR", "jupyter-config"),
                       ("JUPYTER_DATA_DIR", "jupyter-data"),
@@ -130,14 +137,16 @@ def test_binder_builds_and_runs_every_notebook(tmp_path):
         while waiting or running:
             while waiting and len(running) < PARALLEL:
                 nb = waiting.pop(0)
+                own = {**env, "VIDEONB_HOME": str(tmp_path / "videonb-home" / nb.stem)}
                 running.append((nb, subprocess.Popen(
                     [str(env_dir / "bin" / "python"), "-c", RUN_ONE, str(nb)], cwd=repo,
-                    env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
+                    env=own, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
             nb, proc = running.pop(0)
             out, err = proc.communicate(timeout=900)
             assert proc.returncode == 0, (f"{nb.name} failed in the Binder:\n{out[-3000:]}\n"
                                           f"{err[-3000:]}")
             assert f"videonb from {repo / 'videonb'}" in out, out      # the Binder's own install
+            check_saved(nb)                   # the same checks as tests/test_notebooks.py
             outputs.append(out)
     finally:
         for _, proc in running:                # a failure stops the notebooks still running
