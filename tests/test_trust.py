@@ -265,6 +265,22 @@ def test_3_redaction_runs_before_truncation():
     assert redact("sk-short") == "sk-short"        # unrelated text is left alone
 
 
+def test_3_a_shorter_key_inside_a_longer_ones_piece_does_not_unmask_it():
+    """The full suite once leaked "-not-a-key-gw": an earlier test had registered the key
+    "placeholder", which was replaced first and split the cut prefix of a longer key."""
+    from videonb._redact import redact
+
+    long_key = "placeholder-not-a-key-gwhjkmnpqrstvwxyzghjkmnpq"
+    keys.register_secret("placeholder")
+    keys.register_secret(long_key)
+    for cut in (("The request carried the credential " + long_key)[:59],
+                "tail " + long_key[-12:] + " and " + long_key):
+        shown = redact(cut)
+        for i in range(len(long_key) - 7):
+            assert long_key[i:i + 8] not in shown, (long_key[i:i + 8], shown)
+    assert redact("a placeholder word") == "a [REDACTED] word"
+
+
 def test_3_long_error_bodies_quoting_the_key_are_redacted(home):
     """A plain-text error page that echoes the header, cut at 300 characters mid-key."""
     def echo(seen):
