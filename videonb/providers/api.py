@@ -463,12 +463,30 @@ class _Table(list):  # type: ignore[type-arg]
         return "\n".join([self.title, line, *rows])
 
 
+class _ProviderTable(_Table):
+    """The current (and retiring) models; ``.retired`` holds the shut-down ones, shown apart."""
+
+    def __init__(self, rows: list[Any], retired: list[Any], columns: list[str]) -> None:
+        super().__init__(rows, columns, "videonb providers")
+        self.retired = _Table(retired, ["provider", "model", "status", "operations", "source"],
+                              "retired models (a request for one fails before anything is sent)")
+
+    def _repr_html_(self) -> str:
+        return super()._repr_html_() + (self.retired._repr_html_() if self.retired else "")
+
+    def __repr__(self) -> str:
+        return super().__repr__() + ("\n\n" + repr(self.retired) if self.retired else "")
+
+
 def providers() -> Any:
-    """Providers and models: capabilities, limits, prices, and whether a key is set (never the key)."""
+    """Providers and models: capabilities, limits, prices with their sources, announced
+    shutdowns, and whether a key is set (never the key).  Models already shut down are listed
+    apart, in ``.retired``."""
     rows = list_providers()
     cols = ["provider", "model", "operations", "durations", "ratios", "max_prompt", "price", "key",
-            "available"]
-    return _Table(rows, cols, "videonb providers")
+            "available", "status", "source"]
+    return _ProviderTable([r for r in rows if not r.retired], [r for r in rows if r.retired],
+                          cols)
 
 
 def jobs(*, limit: int = 50, status: str | None = None) -> Any:

@@ -39,23 +39,50 @@ __all__ = ["OpenAIProvider", "choose_frame_times"]
 DEFAULT_BASE = "https://api.openai.com/v1"
 SORA_SHUTDOWN = "2026-09-24"
 _SRC = "OpenAI pricing archive 2026-08-02 (the API itself shut down 2026-09-24)"
+#: Shutdown dates: the Sora API [OpenAI deprecations page as quoted 2026-09-28, providers.md
+#: section 1; openai 3.57 marks every videos.* method deprecated]; gpt-4o and gpt-4.1-mini
+#: [openai 3.57.0 ``types/shared/chat_model.py`` "Deprecated values": "Announced shutdown
+#: date: 2027-01-14"; the replacement gpt-6-luna from copies of OpenAI's deprecations page
+#: (dev.to/max_bob, codersera.com, read 2026-12-01; cometapi names gpt-6.1-sol for gpt-4o)].
+_SORA_GONE = "OpenAI deprecations page (providers.md section 1, 2026-09-28)"
+_GPT4_GONE = ("openai 3.57 ChatModel docstring (2027-01-14); replacement per copies of OpenAI's "
+              "deprecations page, read 2026-12-01")
+#: The vision model used when none is given (gpt-4.1-mini until its announced shutdown).
+VISION_DEFAULT = "gpt-6-luna"
 
 MODELS = {
+    "gpt-6-luna": ModelSpec("gpt-6-luna", ("analyze",), prompt_required=False,
+                            price_note="token-billed: $0.10 per 1M input tokens; 32-px patches "
+                                       "x 1.2 per frame",
+                            price_source="codersera.com summary of OpenAI pricing (3rd party), "
+                                         "read 2026-12-01",
+                            notes="OpenAI's named replacement of gpt-4.1-mini and gpt-4o"),
     "gpt-4.1-mini": ModelSpec("gpt-4.1-mini", ("analyze",), prompt_required=False,
-                              price_note="token-billed; ~85 tokens per low-detail frame"),
+                              price_note="token-billed; ~85 tokens per low-detail frame",
+                              retired_on="2027-01-14", replacement="gpt-6-luna",
+                              retired_source=_GPT4_GONE),
     "gpt-4o": ModelSpec("gpt-4o", ("analyze",), prompt_required=False,
-                        price_note="token-billed; 85 tokens per low-detail frame"),
+                        price_note="token-billed; 85 tokens per low-detail frame",
+                        retired_on="2027-01-14", replacement="gpt-6-luna",
+                        retired_source=_GPT4_GONE),
     "sora-2": ModelSpec("sora-2", ("text_to_video", "image_to_video"), durations=(4, 8, 12),
                         default_duration=4, ratios=("720x1280", "1280x720"), default_ratio="1280x720",
                         max_prompt_chars=32000, image_input=True, price_per_second=0.10,
-                        price_source=_SRC, notes="Videos wire format for compatible gateways"),
+                        price_source=_SRC, notes="Videos wire format for compatible gateways",
+                        retired_on=SORA_SHUTDOWN, retired_source=_SORA_GONE),
     "sora-2-pro": ModelSpec("sora-2-pro", ("text_to_video", "image_to_video"), durations=(4, 8, 12),
                             default_duration=4,
                             ratios=("720x1280", "1280x720", "1024x1792", "1792x1024"),
                             default_ratio="1280x720", max_prompt_chars=32000, image_input=True,
                             price_per_second=0.30, price_source=_SRC,
-                            notes="$0.30/s at 720p, $0.50/s at 1024x1792"),
+                            notes="$0.30/s at 720p, $0.50/s at 1024x1792",
+                            retired_on=SORA_SHUTDOWN, retired_source=_SORA_GONE),
 }
+
+
+def _openai_host(url: str) -> bool:
+    host = urlparse(url).hostname or ""
+    return host == "api.openai.com" or host.endswith(".openai.com")
 
 
 def choose_frame_times(shots: list[Any], duration: float, budget: int, *,
@@ -90,6 +117,7 @@ class OpenAIProvider(Provider):
     description: ClassVar[str] = ("Vision models on sampled frames (OpenAI, Ollama, vLLM, LM Studio) and "
                                   "the Videos wire format for compatible gateways.")
     min_poll: ClassVar[float] = 1.0
+    emulator: ClassVar[str] = "videonb.testing.emulators.openai:OpenAIEmulator"
 
     @property
     def url(self) -> str:
@@ -101,9 +129,14 @@ class OpenAIProvider(Provider):
             h["Content-Type"] = "application/json"
         return h
 
+    def retired(self, spec: ModelSpec) -> bool:
+        # OpenAI's shutdowns are OpenAI's: a gateway or a local server speaking the same wire
+        # format may keep serving the id (sora-2 on a Videos-compatible gateway).
+        return spec.is_retired() and _openai_host(self.url)
+
     def _check_not_retired(self) -> None:
         host = urlparse(self.url).hostname or ""
-        if host == "api.openai.com" or host.endswith(".openai.com"):
+        if _openai_host(self.url):
             raise ProviderRetiredError(
                 f"OpenAI shut its Sora / Videos API down on {SORA_SHUTDOWN}; there is nothing to "
                 f"call at {host}. Use another provider (videonb.providers()), or base_url= of an "
@@ -197,7 +230,8 @@ class OpenAIProvider(Provider):
         from ..media.moments import detect
         from ..media.sampling import sample_frames
 
-        mid = model or self.options.get("vision_model") or "gpt-4.1-mini"
+        mid = model or self.options.get("vision_model") or VISION_DEFAULT
+        self.check_retired(self.model(mid))
         budget = int(frames or self.options.get("frames", 16))
         detail = str(self.options.get("detail", "low"))
         if detail not in ("low", "high", "auto", "original"):
