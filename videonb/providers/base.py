@@ -300,6 +300,12 @@ class Provider:
         at other servers, such as OpenAI-compatible gateways, narrows this to its own host)."""
         return spec.is_retired()
 
+    def extends_natively(self, spec: ModelSpec, video: Any) -> bool:
+        """True when ``spec`` can continue ``video`` itself (its ``extend`` operation); the
+        default is "whenever it lists extend".  ``videonb.extend()`` otherwise continues the
+        video from its last frame with the model's image-to-video."""
+        return "extend" in spec.operations
+
     def check_retired(self, spec: ModelSpec) -> None:
         """:class:`~videonb.errors.ProviderRetiredError` naming the replacement when ``spec``
         is shut down: called before any key lookup, upload or request."""

@@ -26,6 +26,8 @@ BUILTIN = {
     "runway": "videonb.providers.runway:RunwayProvider",
     "gemini": "videonb.providers.gemini:GeminiProvider",
     "openai": "videonb.providers.openai:OpenAIProvider",
+    "google": "videonb.providers.google:GoogleProvider",
+    "luma": "videonb.providers.luma:LumaProvider",
 }
 
 _CLASSES: dict[str, type[Provider] | str] | None = None
