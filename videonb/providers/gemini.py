@@ -291,8 +291,10 @@ class GeminiProvider(Provider):
         duration = video.info.duration
         part = await self._video_part(client, Path(video.path), None if fps is None else float(fps),
                                       self.options.get("start"), self.options.get("end"))
-        prompt = (f"Describe this {duration:.1f}-second video in 2-4 sentences and list its key "
-                  f"moments with start and end as MM:SS and a short label."
+        m, sec = divmod(int(duration), 60)
+        prompt = (f"Describe this {duration:.1f}-second video ({m:02d}:{sec:02d}) in 2-4 "
+                  f"sentences and list its key moments with start and end as MM:SS (never past "
+                  f"{m:02d}:{sec:02d}) and a short label."
                   + (f" Then answer: {question!r}." if question else "")
                   + " Reply with JSON only.")
         config = types.GenerateContentConfig(response_mime_type="application/json",
@@ -311,9 +313,19 @@ class GeminiProvider(Provider):
             text = self._text(resp)
             parsed = parse_analysis(text, duration, final=True, provider=self.name)
         grid = await asyncio.to_thread(sample_frames, video, n=int(frames or 12), max_side=480)
-        for m in parsed.moments:
-            m.thumbnail = None
+        for mo in parsed.moments:
+            mo.thumbnail = None
+        # MM:SS answers checked against what the video shows: snapped to detected shot
+        # boundaries within the tolerance, flagged when none is near (media.grounding).
+        from ..media.grounding import boundaries, ground
+        from ..media.moments import detect
+
+        found = await asyncio.to_thread(detect, video)
+        grounded, record = ground(parsed.moments, boundaries(found.shots, found.moments),
+                                  duration=duration,
+                                  tolerance=float(self.options.get("snap_tolerance", 1.0)))
         usage = getattr(resp, "usage_metadata", None)
-        return Analysis(summary=parsed.summary, moments=parsed.moments, answer=parsed.answer,
+        return Analysis(summary=parsed.summary, moments=grounded, answer=parsed.answer,
                         provider=self.name, model=mid, video=video, frames=grid,
+                        shots=list(found.shots), grounding=record,
                         raw={"text": text, "prompt_tokens": getattr(usage, "prompt_token_count", None)})

@@ -221,12 +221,13 @@ class OpenAIProvider(Provider):
                                        headers=RedactedDict(**self._headers(json_body=False),
                                                             Accept="application/binary"))
 
-    # --- understanding on frames ---------------------------------------------------------------
+    # --- understanding on frames (or the video itself) -----------------------------------------
     async def analyze(self, video: Any, *, question: str | None = None, model: str | None = None,
                       frames: int | None = None) -> Analysis:
         import asyncio
 
         from ..media.encode import encode_jpeg
+        from ..media.grounding import boundaries, ground, stamp_time
         from ..media.moments import detect
         from ..media.sampling import sample_frames
 
@@ -241,17 +242,33 @@ class OpenAIProvider(Provider):
         times = choose_frame_times(list(moments.shots), duration, budget)
         side = 512 if detail == "low" else 1024
         grid = await asyncio.to_thread(sample_frames, video, times=times, max_side=side)
-        content: list[dict[str, Any]] = [{"type": "text", "text": _instructions(duration, question)}]
-        for t, img in zip(grid.times, grid.images):
-            uri = "data:image/jpeg;base64," + base64.b64encode(encode_jpeg(img, quality=80)).decode()
-            content.append({"type": "text", "text": f"Frame at {t:.2f} s:"})
-            content.append({"type": "image_url", "image_url": {"url": uri, "detail": detail}})
+        as_video = await self._sends_video(mid, video)
+        content: list[dict[str, Any]] = [{"type": "text",
+                                          "text": _instructions(duration, question, as_video)}]
+        if as_video:
+            data = Path(video.path).read_bytes()
+            content.append({"type": "video_url", "video_url": {
+                "url": "data:video/mp4;base64," + base64.b64encode(data).decode()}})
+        else:
+            for t, img in zip(grid.times, grid.images):
+                # The time is stated beside the frame and burned into it (grounded moments).
+                uri = "data:image/jpeg;base64," + base64.b64encode(
+                    encode_jpeg(stamp_time(img, t), quality=80)).decode()
+                content.append({"type": "text", "text": f"Frame at {_mmss_cs(t)} ({t:.2f} s):"})
+                content.append({"type": "image_url", "image_url": {"url": uri, "detail": detail}})
         messages: list[dict[str, Any]] = [{"role": "user", "content": content}]
         body = {"model": mid, "messages": messages,
                 "response_format": {"type": "json_schema",
                                     "json_schema": {"name": "video_analysis", "schema": SCHEMA,
                                                     "strict": False}}}
-        text = await self._chat(body)
+        try:
+            text = await self._chat(body)
+        except ProviderHTTPError as exc:
+            if not (as_video and exc.status == 400 and self.options.get("video_input") != "video"):
+                raise
+            # The server took video_url for a model that does not: remember, send frames.
+            _VIDEO_OK[(self.url, mid)] = False
+            return await self.analyze(video, question=question, model=mid, frames=frames)
         try:
             parsed = parse_analysis(text, duration)
         except ModelOutputError as exc:
@@ -259,10 +276,44 @@ class OpenAIProvider(Provider):
             messages.append({"role": "user", "content": repair_prompt(str(exc))})
             text = await self._chat({**body, "messages": messages})
             parsed = parse_analysis(text, duration, final=True, provider=self.name)
-        return Analysis(summary=parsed.summary, moments=parsed.moments, answer=parsed.answer,
+        marks = boundaries(moments.shots, moments.moments)
+        grounded, record = ground(parsed.moments, marks, duration=duration,
+                                  tolerance=float(self.options.get("snap_tolerance", 1.0)))
+        return Analysis(summary=parsed.summary, moments=grounded, answer=parsed.answer,
                         provider=self.name, model=mid, video=video, frames=grid,
-                        shots=list(moments.shots), raw={"frames_sent": len(grid.times),
-                                                        "detail": detail, "text": text})
+                        shots=list(moments.shots), grounding=record,
+                        raw={"frames_sent": 0 if as_video else len(grid.times),
+                             "video_sent": as_video, "detail": detail, "text": text})
+
+    async def _sends_video(self, mid: str, video: Any) -> bool:
+        """Whether the video itself goes to the server (a ``video_url`` content part, which
+        vLLM takes: ``vllm/entrypoints/chat_utils.py``) instead of sampled frames.
+
+        ``video_input="frames"`` never, ``"video"`` always; ``"auto"`` (default) when the
+        server is not OpenAI's (OpenAI's chat models take no video), the file is within
+        ``video_max_bytes`` (20 MB), and ``GET /models`` says the server is vLLM
+        (``owned_by: "vllm"``); a 400 to the video request falls back to frames, once per
+        server and model.  Ollama has no video input (ollama#8419), LM Studio neither."""
+        mode = str(self.options.get("video_input", "auto"))
+        if mode not in ("auto", "video", "frames"):
+            raise InvalidOptionError(f"video_input={mode!r}: use auto, video or frames.")
+        if mode != "auto":
+            return mode == "video"
+        size = Path(video.path).stat().st_size
+        if _openai_host(self.url) or size > int(self.options.get("video_max_bytes", 20 * 2**20)):
+            return False
+        key = (self.url, mid)
+        if key not in _VIDEO_OK:
+            try:
+                resp = await _http.call("GET", f"{self.url}/models", provider=self.name,
+                                        headers=self._headers(json_body=False), retries=1)
+                data = _http.json_object(resp, provider=self.name, what="model list")
+                owners = {str(m.get("owned_by", "")).lower() for m in data.get("data") or []
+                          if isinstance(m, dict)}
+                _VIDEO_OK[key] = "vllm" in owners
+            except Exception:  # noqa: BLE001 - a server without /models gets frames
+                _VIDEO_OK[key] = False
+        return _VIDEO_OK[key]
 
     async def _chat(self, body: dict[str, Any]) -> str:
         resp = await _http.call("POST", f"{self.url}/chat/completions", provider=self.name,
@@ -289,10 +340,22 @@ class OpenAIProvider(Provider):
         return content if isinstance(content, str) else ""
 
 
-def _instructions(duration: float, question: str | None) -> str:
+#: (server, model) → whether it takes a ``video_url`` part (learned per process).
+_VIDEO_OK: dict[tuple[str, str], bool] = {}
+
+
+def _mmss_cs(t: float) -> str:
+    m, s = divmod(max(0.0, t), 60.0)
+    return f"{int(m):02d}:{s:05.2f}"
+
+
+def _instructions(duration: float, question: str | None, as_video: bool = False) -> str:
     q = f" Then answer this question about the video: {question!r}." if question else ""
-    return (f"These are frames sampled from a {duration:.1f}-second video, each labelled with its "
-            f"time. Describe the video in 2-4 sentences and list its key moments (start and end "
-            f"as MM:SS, a short label).{q} Reply with JSON only: "
+    seen = (f"This is a {duration:.1f}-second video ({_mmss_cs(duration)})." if as_video else
+            f"These are frames sampled from a {duration:.1f}-second video; each frame's time is "
+            f"written before it and burned into its top-left corner.")
+    return (f"{seen} Describe the video in 2-4 sentences and list its key moments (start and "
+            f"end as MM:SS, a short label; use the times you see, never past "
+            f"{_mmss_cs(duration)}).{q} Reply with JSON only: "
             '{"summary": str, "moments": [{"start": "MM:SS", "end": "MM:SS", "label": str}], '
             '"answer": str or null}.')

@@ -105,6 +105,7 @@ from .kit import CDN, Emulator, Fault, LoggedRequest, NetworkBlocked, loopback_o
 from .luma import LumaEmulator
 from .openai import OpenAIEmulator
 from .runway import RunwayEmulator
+from .vllm import VLLMEmulator
 
 __all__ = [
     "CDN",
@@ -117,6 +118,7 @@ __all__ = [
     "NetworkBlocked",
     "OpenAIEmulator",
     "RunwayEmulator",
+    "VLLMEmulator",
     "loopback_only",
     "synthetic_mp4",
 ]
