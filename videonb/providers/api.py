@@ -342,8 +342,23 @@ def extend(video: Any, prompt: str = "", *, seconds: float | None = None, mode: 
     and the generated clip is joined to the original without a visible seam
     (:func:`videonb.media.continuation.join_continuation`).  ``seconds`` defaults to the
     model's default duration; the result's provenance says which way it went."""
-    from ..media.video import as_video
     from . import runtime
+
+    name, src, spec, native = _extend_plan(video, mode, kwargs)
+    if native is not None:
+        # One job on the video itself: the usual foreground path (estimate, progress, key).
+        return _op_sync("extend", src, prompt, {**kwargs, "provider": name, "model": spec.id,
+                                                "seconds": seconds if seconds is not None
+                                                else native.pop("seconds", None)},
+                        inputs={}, options=native)
+    kwargs.pop("progress", None)
+    return runtime.run_sync(extend_async(src, prompt, seconds=seconds, mode=mode, **kwargs))
+
+
+def _extend_plan(video: Any, mode: str, kwargs: dict[str, Any]) -> tuple[str, Any, Any, Any]:
+    """(provider name, Video, spec, job options when the provider extends ``video`` itself
+    or ``None`` when it goes the last-frame way); ``kwargs`` are left as they are."""
+    from ..media.video import as_video
 
     name, model = _split(kwargs.get("provider"), kwargs.get("model"))
     try:
@@ -355,17 +370,21 @@ def extend(video: Any, prompt: str = "", *, seconds: float | None = None, mode: 
         prov.check_retired(spec)
     except BaseException as exc:
         raise guarded(exc, name) from None
-    if prov.local or ("extend" in spec.operations and prov.extends_natively(spec, src)):
-        # One job on the video itself: the usual foreground path (estimate, progress, key).
-        options: dict[str, Any] = {"mode": mode}
-        if not prov.local:
-            options["extend_generation"] = (src.provenance or {}).get("remote_id")
-        if seconds is None and prov.local:
-            seconds = 2.0
-        return _op_sync("extend", src, prompt, {**kwargs, "provider": name, "model": spec.id,
-                                                "seconds": seconds}, inputs={}, options=options)
-    kwargs.pop("progress", None)
-    return runtime.run_sync(extend_async(src, prompt, seconds=seconds, mode=mode, **kwargs))
+    if not (prov.local or ("extend" in spec.operations and prov.extends_natively(spec, src))):
+        if "image_to_video" not in spec.operations:
+            can = [m for m, sp in prov.models.items() if not prov.retired(sp)
+                   and ("image_to_video" in sp.operations or "extend" in sp.operations)]
+            raise guarded(InvalidOptionError(
+                f"{name}/{spec.id} can neither extend a video nor animate an image, so it "
+                f"cannot continue one. Models of {name} that can: {', '.join(can) or 'none'}."),
+                name) from None
+        return name, src, spec, None
+    options: dict[str, Any] = {"mode": mode}
+    if prov.local:
+        options["seconds"] = 2.0  # the local default (used only when none is given)
+    else:
+        options["extend_generation"] = (src.provenance or {}).get("remote_id")
+    return name, src, spec, options
 
 
 _KNOWN = ("seconds", "ratio", "seed", "wait", "refresh", "timeout", "api_key", "base_url",
@@ -383,32 +402,14 @@ def _kw(kwargs: dict[str, Any]) -> dict[str, Any]:
 async def extend_async(video: Any, prompt: str = "", *, seconds: float | None = None,
                        mode: str = "auto", **kwargs: Any) -> Any:
     """Async twin of :func:`extend`."""
-    from ..media.video import as_video
-
-    name, model = _split(kwargs.pop("provider", None), kwargs.pop("model", None))
-    engine = _kw(dict(kwargs))
-    try:
-        src = as_video(video)
-        prov = get_provider(name, api_key=engine.get("api_key"), base_url=engine.get("base_url"),
-                            **engine["provider_options"])
-        spec = prov.model(model)
-        prov.check_retired(spec)
-    except BaseException as exc:
-        raise guarded(exc, name) from None
-    if prov.local or ("extend" in spec.operations and prov.extends_natively(spec, src)):
-        options: dict[str, Any] = {"mode": mode}
-        if not prov.local:
-            options["extend_generation"] = (src.provenance or {}).get("remote_id")
-        if seconds is None and prov.local:
-            seconds = 2.0
+    name, src, spec, native = _extend_plan(video, mode, kwargs)
+    for k in ("provider", "model"):
+        kwargs.pop(k, None)
+    if native is not None:
+        default = native.pop("seconds", None)
         return await _generate_async("extend", prompt, name, spec.id, inputs={"video": src},
-                                     options=options, **_kw({**kwargs, "seconds": seconds}))
-    if "image_to_video" not in spec.operations:
-        can = [m for m, sp in prov.models.items() if not prov.retired(sp)
-               and ("image_to_video" in sp.operations or "extend" in sp.operations)]
-        raise InvalidOptionError(
-            f"{name}/{spec.id} can neither extend a video nor animate an image, so it cannot "
-            f"continue one. Models of {name} that can: {', '.join(can) or 'none'}.")
+                                     options=native, **_kw({**kwargs, "seconds": seconds
+                                                            if seconds is not None else default}))
     return await _extend_from_last_frame(src, prompt, name, spec, seconds, kwargs)
 
 

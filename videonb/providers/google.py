@@ -64,6 +64,7 @@ from ..errors import (
     RateLimitError,
 )
 from .base import ModelSpec, PollResult, Provider, Request
+from .gemini import GeminiProvider
 
 __all__ = ["GoogleProvider", "MODELS"]
 
@@ -160,14 +161,8 @@ class GoogleProvider(Provider):
     #: Google's samples poll Veo every 10 s; videonb polls no faster than every 5 s.
     min_poll: ClassVar[float] = 5.0
 
-    def available(self) -> tuple[bool, str]:
-        import importlib.util
-
-        try:
-            ok = importlib.util.find_spec("google.genai") is not None
-        except ModuleNotFoundError:
-            ok = False
-        return (True, "") if ok else (False, f"needs google-genai: {self.install_hint}")
+    #: The same SDK check as the Gemini provider's (``google`` may be a namespace without genai).
+    available = GeminiProvider.available
 
     # --- where and how ---------------------------------------------------------------------
     @property
