@@ -4,7 +4,6 @@ shot boundaries (flagged when none is near), MM:SS answers checked against the l
 
 from __future__ import annotations
 
-import base64
 
 import numpy as np
 import pytest

@@ -347,12 +347,22 @@ def extend(video: Any, prompt: str = "", *, seconds: float | None = None, mode: 
     name, src, spec, native = _extend_plan(video, mode, kwargs)
     if native is not None:
         # One job on the video itself: the usual foreground path (estimate, progress, key).
-        return _op_sync("extend", src, prompt, {**kwargs, "provider": name, "model": spec.id,
-                                                "seconds": seconds if seconds is not None
-                                                else native.pop("seconds", None)},
-                        inputs={}, options=native)
+        return _mark_native(_op_sync("extend", src, prompt, {
+            **kwargs, "provider": name, "model": spec.id,
+            "seconds": seconds if seconds is not None else native.pop("seconds", None)},
+            inputs={}, options=native), name)
     kwargs.pop("progress", None)
     return runtime.run_sync(extend_async(src, prompt, seconds=seconds, mode=mode, **kwargs))
+
+
+def _mark_native(result: Any, name: str) -> Any:
+    """A native extension's Video says so in its provenance (``method``), as the last-frame
+    way does; a Job (``wait=False``) is returned as it is."""
+    prov = getattr(result, "provenance", None)
+    if isinstance(prov, dict) and "method" not in prov:
+        how = "local continuation" if name == "local" else f"native: {name} extends the video"
+        result.provenance = {**prov, "method": how}
+    return result
 
 
 def _extend_plan(video: Any, mode: str, kwargs: dict[str, Any]) -> tuple[str, Any, Any, Any]:
@@ -407,9 +417,9 @@ async def extend_async(video: Any, prompt: str = "", *, seconds: float | None = 
         kwargs.pop(k, None)
     if native is not None:
         default = native.pop("seconds", None)
-        return await _generate_async("extend", prompt, name, spec.id, inputs={"video": src},
-                                     options=native, **_kw({**kwargs, "seconds": seconds
-                                                            if seconds is not None else default}))
+        return _mark_native(await _generate_async(
+            "extend", prompt, name, spec.id, inputs={"video": src}, options=native,
+            **_kw({**kwargs, "seconds": seconds if seconds is not None else default})), name)
     return await _extend_from_last_frame(src, prompt, name, spec, seconds, kwargs)
 
 
