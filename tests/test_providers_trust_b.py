@@ -181,3 +181,23 @@ def test_extend_works_for_every_image_to_video_model(name, model, home, source_c
     assert (out.info.width, out.info.height) == (src.info.width, src.info.height)
     assert out.info.fps == pytest.approx(src.info.fps)
     assert out.duration > src.duration
+
+
+def test_panel_menus_offer_google_and_luma_without_retired_models(home):
+    pytest.importorskip("ipywidgets")
+    from videonb.notebook.widgets.panels import _generation_targets
+
+    menus = _generation_targets()
+    assert menus["google"][0] == "gemini-omni-1.1-flash" and "veo-3.1-generate-001" in menus["google"]
+    assert menus["luma"] == ["ray-2", "ray-flash-2"]
+    shown = {(p, m) for p, models in menus.items() for m in models}
+    assert not {("google", "veo-3.1-generate-preview"), ("luma", "ray-1-6"),
+                ("runway", "gen3a_turbo")} & shown
+    # Sora is OpenAI's shutdown, not a gateway's: with a gateway configured it is offered.
+    assert "openai" not in menus
+    gateway = _generation_targets({"openai": {"base_url": "http://127.0.0.1:9/v1"}})
+    assert gateway["openai"] == ["sora-2", "sora-2-pro"]
+    with pytest.raises(errors.ProviderRetiredError, match="gen4_turbo"):
+        videonb.GeneratePanel(provider="runway", model="gen3a_turbo")
+    panel = videonb.GeneratePanel(provider="luma")
+    assert list(panel.model.options) == ["ray-2", "ray-flash-2"]

@@ -20,15 +20,26 @@ __all__ = ["GeneratePanel", "AnalyzePanel", "ComparePanel"]
 _GEN_OPS = ("text_to_video", "image_to_video")
 
 
-def _generation_targets() -> dict[str, list[str]]:
-    """provider → its models that generate video (usable providers only)."""
+def _generation_targets(provider_options: dict[str, dict[str, Any]] | None = None
+                        ) -> dict[str, list[str]]:
+    """provider → its current models that generate video (usable providers only).  Retired
+    models are left out of the menus; whether a model is retired can depend on the server
+    (``openai``'s Sora ids live on at compatible gateways), so each provider is asked with
+    the panel's options for it."""
     from ...providers.registry import provider_classes
 
     out: dict[str, list[str]] = {}
     for name, cls in sorted(provider_classes().items(), key=lambda kv: (kv[0] != "local", kv[0])):
-        if isinstance(cls, str) or not cls().available()[0]:
+        if isinstance(cls, str):
             continue
-        models = [mid for mid, spec in cls.models.items() if set(spec.operations) & set(_GEN_OPS)]
+        try:
+            inst = cls(**(provider_options or {}).get(name, {}))
+        except Exception:  # options meant for a call, not a constructor: ask plainly
+            inst = cls()
+        if not inst.available()[0]:
+            continue
+        models = [mid for mid, spec in cls.models.items()
+                  if set(spec.operations) & set(_GEN_OPS) and not inst.retired(spec)]
         if models:
             default = cls.default_model if cls.default_model in models else models[0]
             out[name] = [default] + [m for m in models if m != default]
@@ -171,8 +182,8 @@ class GeneratePanel(_StaticFallback, W.VBox):
                  provider_options: dict[str, dict[str, Any]] | None = None) -> None:
         from ...settings import config
 
-        self.targets = _generation_targets()
         self.provider_options = dict(provider_options or {})
+        self.targets = _generation_targets(self.provider_options)
         self.result: Any = None
         self.error: BaseException | None = None
         self._runner = _Runner()
@@ -190,7 +201,10 @@ class GeneratePanel(_StaticFallback, W.VBox):
             first = next(iter(self.targets))
         if model is not None and model not in self.targets[first]:
             from ...errors import InvalidOptionError
+            from ...providers.registry import get_provider
 
+            prov = get_provider(first, **self.provider_options.get(first, {}))
+            prov.check_retired(prov.model(model))  # a retired id: name its replacement
             raise InvalidOptionError(f"GeneratePanel: {first} has no video model {model!r}. "
                                      f"Models: {', '.join(self.targets[first])}.")
         self.prompt = W.Textarea(value=prompt, placeholder="Describe the video…",
@@ -500,7 +514,7 @@ class ComparePanel(_StaticFallback, W.VBox):
         self.provider_options = dict(provider_options or {})
         self.results: dict[str, Any] = {}
         self._runners: dict[str, _Runner] = {}
-        gen = _generation_targets()
+        gen = _generation_targets(self.provider_options)
         all_targets = [f"{p}/{m}" for p, models in gen.items() for m in models]
         chosen = []
         for t in targets or all_targets[:2]:
