@@ -112,3 +112,21 @@ def test_gemini_moments_are_grounded(home, bikes):
     assert {round(m.start, 2) for m in a.moments} <= {round(b, 2) for b in
                                                      boundaries(a.shots)}
     assert prompt
+
+
+def test_the_drifting_model_misreads_times_within_its_bound_and_by_seed():
+    def fixed(body):
+        return {"summary": "A 20.0-second video with 3 scene changes.", "answer": None,
+                "moments": [{"start": "00:05", "end": "00:05", "label": "x"},
+                            {"start": "00:10", "end": "00:10", "label": "y"},
+                            {"start": "00:19", "end": "00:19", "label": "z"}]}
+
+    def times(answer):
+        return [int(m["start"][:2]) * 60 + int(m["start"][3:]) for m in answer["moments"]]
+
+    a = [times(citing.drifting(fixed, 1.5, seed=3)({})) for _ in range(2)]
+    assert a[0] == a[1]  # the same seed, the same misreadings
+    runs = [times(citing.drifting(fixed, 1.5, seed=s)({})) for s in range(20)]
+    for got in runs:  # within the drift (MM:SS rounds down one more second), inside the video
+        assert all(-2.5 <= g - t <= 1.5 and 0 <= g <= 20 for g, t in zip(got, (5, 10, 19)))
+    assert len({tuple(r) for r in runs}) > 1

@@ -27,7 +27,7 @@ from . import _media
 from ._answers import mmss
 
 __all__ = ["cite_changes", "openai_frames_responder", "gemini_video_responder",
-           "video_responder", "CHANGE_THRESHOLD"]
+           "video_responder", "drifting", "CHANGE_THRESHOLD"]
 
 #: Mean absolute difference of 64x36 grey thumbnails (0-255) that counts as a scene change.
 CHANGE_THRESHOLD = 22.0
@@ -114,3 +114,28 @@ def gemini_video_responder(body: dict[str, Any]) -> dict[str, Any]:
                                                  float(meta.get("fps") or 1.0))
                 return cite_changes(frames, duration)
     return cite_changes([], 0.0)
+
+
+def drifting(responder: Any, seconds: float, *, seed: int = 0) -> Any:
+    """``responder`` with every cited time moved by a seeded uniform offset in
+    ``[-seconds, +seconds]`` (kept inside the video): a model that sees the right moment but
+    misreads its time, the drift QwenLM/Qwen3-VL#1175 reports, so the benchmark can show what
+    snapping and flagging do with it.  Deterministic for a seed (one stream per responder)."""
+    import random
+
+    rng = random.Random(seed)
+
+    def _secs(text: str) -> float:
+        parts = [float(p) for p in str(text).split(":")]
+        return sum(v * 60 ** i for i, v in enumerate(reversed(parts)))
+
+    def answer(body: dict[str, Any]) -> dict[str, Any]:
+        out = responder(body)
+        length = float(re.search(r"A (\d+(?:\.\d+)?)-second", out.get("summary", "")
+                                 ).group(1)) if out.get("summary") else 0.0
+        for m in out.get("moments") or []:
+            t = min(max(0.0, _secs(m["start"]) + rng.uniform(-seconds, seconds)), length)
+            m["start"] = m["end"] = mmss(t)
+        return out
+
+    return answer
