@@ -28,6 +28,7 @@ BUILTIN = {
     "openai": "videonb.providers.openai:OpenAIProvider",
     "google": "videonb.providers.google:GoogleProvider",
     "luma": "videonb.providers.luma:LumaProvider",
+    "diffusers": "videonb.providers.diffusers:DiffusersProvider",
 }
 
 _CLASSES: dict[str, type[Provider] | str] | None = None
@@ -134,11 +135,12 @@ def list_providers() -> list[ProviderRow]:
             if note and spec.is_retired() and not inst.retired(spec):
                 note = f"{note} at {name}'s own API (still served by compatible servers)"
             sources = "; ".join(x for x in (spec.price_source, spec.retired_source) if x)
+            usable, reason = inst.model_status(mid) if ok else (False, why)
             rows.append(ProviderRow(
                 name, mid + (" (default)" if mid == cls.default_model else ""),
                 ", ".join(spec.operations), spec.describe_durations(),
                 ", ".join(spec.ratios) or "any", str(spec.max_prompt_chars or "-"), price, key,
-                "yes" if ok else f"no: {why}", note or "current", sources))
+                "yes" if usable else f"no: {reason}", note or "current", sources))
     return rows
 
 
