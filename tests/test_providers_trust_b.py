@@ -195,7 +195,8 @@ def test_panel_menus_offer_google_and_luma_without_retired_models(home):
                 ("runway", "gen3a_turbo")} & shown
     # Sora is OpenAI's shutdown, not a gateway's: with a gateway configured it is offered.
     assert "openai" not in menus
-    gateway = _generation_targets(provider_options={"openai": {"base_url": "http://127.0.0.1:9/v1"}})
+    gateway = _generation_targets(
+        provider_options={"openai": {"base_url": "http://127.0.0.1:9/v1"}})
     assert gateway["openai"] == ["sora-2", "sora-2-pro"]
     with pytest.raises(errors.ProviderRetiredError, match="gen4_turbo"):
         videonb.GeneratePanel(provider="runway", model="gen3a_turbo")
