@@ -188,7 +188,8 @@ def test_panel_menus_offer_google_and_luma_without_retired_models(home):
     from videonb.notebook.widgets.panels import _generation_targets
 
     menus = _generation_targets()
-    assert menus["google"][0] == "gemini-omni-1.1-flash" and "veo-3.1-generate-001" in menus["google"]
+    assert menus["google"][0] == "gemini-omni-1.1-flash"
+    assert "veo-3.1-generate-001" in menus["google"]
     assert menus["luma"] == ["ray-2", "ray-flash-2"]
     shown = {(p, m) for p, models in menus.items() for m in models}
     assert not {("google", "veo-3.1-generate-preview"), ("luma", "ray-1-6"),
