@@ -16,7 +16,7 @@ from typing import Any, Callable, Sequence
 
 from .html import esc, money_text
 
-__all__ = ["Table", "Column", "providers_table", "jobs_table", "MAX_WIDTH_PX"]
+__all__ = ["Table", "Column", "ProvidersTable", "providers_table", "jobs_table", "MAX_WIDTH_PX"]
 
 #: The width the compact table fits (a notebook's output area at common window sizes).
 MAX_WIDTH_PX = 800
@@ -116,18 +116,42 @@ def _ops(row: Any) -> str:
     return ", ".join(_OPS.get(o.strip(), o.strip()) for o in str(row.operations).split(","))
 
 
-def providers_table(rows: Sequence[Any]) -> Table:
-    """The providers table (rows: ``videonb.providers.registry.ProviderRow``)."""
-    return Table(rows, title="videonb providers", columns=[
-        Column("provider/model", lambda r: f"{r.provider}/{r.model}", 24, 30),
-        Column("does", _ops, 20, 28),
-        Column("seconds", lambda r: r.durations, 10, 12),
-        Column("price", lambda r: r.price, 16, 18),
-        Column("key", lambda r: r.key, 20, 30),
+class ProvidersTable(Table):
+    """The current (and retiring) models; ``.retired`` holds the shut-down ones, shown apart
+    under the main table."""
+
+    retired: Table
+
+    def _repr_html_(self) -> str:
+        return super()._repr_html_() + (self.retired._repr_html_() if self.retired else "")
+
+    def __repr__(self) -> str:
+        return super().__repr__() + ("\n\n" + repr(self.retired) if self.retired else "")
+
+
+def providers_table(rows: Sequence[Any]) -> ProvidersTable:
+    """The providers table (rows: ``videonb.providers.registry.ProviderRow``); rows of models
+    already shut down go to ``.retired``."""
+    current = [r for r in rows if not getattr(r, "retired", False)]
+    table = ProvidersTable(current, title="videonb providers", columns=[
+        Column("provider/model", lambda r: f"{r.provider}/{r.model}", 22, 30),
+        Column("does", _ops, 17, 28),
+        Column("seconds", lambda r: r.durations, 9, 12),
+        Column("price", lambda r: r.price, 14, 18),
+        Column("key", lambda r: r.key, 16, 30),
         Column("ready", lambda r: r.available, 10, 24),
+        Column("status", lambda r: getattr(r, "status", ""), 12, 30),
     ], all_columns=["provider", "model", "operations", "durations", "ratios", "max_prompt",
-                    "price", "key", "available"],
+                    "price", "key", "available", "status", "source"],
         note="A key is shown only as where it was found, never itself.")
+    table.retired = Table([r for r in rows if getattr(r, "retired", False)],
+                          title="retired models (a request for one fails before anything is sent)",
+                          columns=[Column("provider/model", lambda r: f"{r.provider}/{r.model}",
+                                          34, 40),
+                                   Column("status", lambda r: getattr(r, "status", ""), 30, 40),
+                                   Column("source", lambda r: getattr(r, "source", ""), 36, 50)],
+                          all_columns=["provider", "model", "status", "operations", "source"])
+    return table
 
 
 # --- videonb.jobs() ------------------------------------------------------------------------------

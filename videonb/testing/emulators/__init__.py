@@ -100,19 +100,25 @@ the default answers JSON that satisfies the request's schema (or a
 
 from ._media import synthetic_mp4
 from .gemini import GeminiEmulator
+from .google import GoogleEmulator
 from .kit import CDN, Emulator, Fault, LoggedRequest, NetworkBlocked, loopback_only
+from .luma import LumaEmulator
 from .openai import OpenAIEmulator
 from .runway import RunwayEmulator
+from .vllm import VLLMEmulator
 
 __all__ = [
     "CDN",
     "Emulator",
     "Fault",
     "GeminiEmulator",
+    "GoogleEmulator",
     "LoggedRequest",
+    "LumaEmulator",
     "NetworkBlocked",
     "OpenAIEmulator",
     "RunwayEmulator",
+    "VLLMEmulator",
     "loopback_only",
     "synthetic_mp4",
 ]
