@@ -123,7 +123,7 @@ def test_3_providers_table_is_compact_with_details_on_demand(home, monkeypatch):
     page = table._repr_html_()
     compact = page.split('<details class="vnb-all">')[0]
     head = re.findall(r"<th[^>]*>([^<]*)</th>", compact)
-    assert head == ["provider/model", "does", "seconds", "price", "key", "ready"]
+    assert head == ["provider/model", "does", "seconds", "price", "key", "ready", "status"]
     assert "max-width:800px" in page and "table-layout:fixed" in compact
     assert all("white-space:nowrap" in td for td in re.findall(r"<td [^>]*>", compact))
     assert 'title="set (env:OPENAI_API_KEY)"' in compact            # the whole text on hover

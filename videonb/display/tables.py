@@ -134,13 +134,13 @@ def providers_table(rows: Sequence[Any]) -> ProvidersTable:
     already shut down go to ``.retired``."""
     current = [r for r in rows if not getattr(r, "retired", False)]
     table = ProvidersTable(current, title="videonb providers", columns=[
-        Column("provider/model", lambda r: f"{r.provider}/{r.model}", 22, 30),
+        Column("provider/model", lambda r: f"{r.provider}/{r.model}", 22, 28),
         Column("does", _ops, 17, 28),
         Column("seconds", lambda r: r.durations, 9, 12),
         Column("price", lambda r: r.price, 14, 18),
-        Column("key", lambda r: r.key, 16, 30),
-        Column("ready", lambda r: r.available, 10, 24),
-        Column("status", lambda r: getattr(r, "status", ""), 12, 30),
+        Column("key", lambda r: r.key, 16, 20),
+        Column("ready", lambda r: r.available, 10, 16),
+        Column("status", lambda r: getattr(r, "status", ""), 12, 24),
     ], all_columns=["provider", "model", "operations", "durations", "ratios", "max_prompt",
                     "price", "key", "available", "status", "source"],
         note="A key is shown only as where it was found, never itself.")

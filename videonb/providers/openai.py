@@ -278,6 +278,36 @@ class OpenAIProvider(Provider):
                                              if as_video else choice.note()),
                              "video_sent": as_video, "detail": detail, "text": text})
 
+    async def _sends_video(self, mid: str, video: Any) -> bool:
+        """Whether the video itself goes to the server (a ``video_url`` content part, which
+        vLLM takes: ``vllm/entrypoints/chat_utils.py``) instead of sampled frames.
+
+        ``video_input="frames"`` never, ``"video"`` always; ``"auto"`` (default) when the
+        server is not OpenAI's (OpenAI's chat models take no video), the file is within
+        ``video_max_bytes`` (20 MB), and ``GET /models`` says the server is vLLM
+        (``owned_by: "vllm"``); a 400 to the video request falls back to frames, once per
+        server and model.  Ollama has no video input (ollama#8419), LM Studio neither."""
+        mode = str(self.options.get("video_input", "auto"))
+        if mode not in ("auto", "video", "frames"):
+            raise InvalidOptionError(f"video_input={mode!r}: use auto, video or frames.")
+        if mode != "auto":
+            return mode == "video"
+        size = Path(video.path).stat().st_size
+        if _openai_host(self.url) or size > int(self.options.get("video_max_bytes", 20 * 2**20)):
+            return False
+        key = (self.url, mid)
+        if key not in _VIDEO_OK:
+            try:
+                resp = await _http.call("GET", f"{self.url}/models", provider=self.name,
+                                        headers=self._headers(json_body=False), retries=1)
+                data = _http.json_object(resp, provider=self.name, what="model list")
+                owners = {str(m.get("owned_by", "")).lower() for m in data.get("data") or []
+                          if isinstance(m, dict)}
+                _VIDEO_OK[key] = "vllm" in owners
+            except Exception:  # noqa: BLE001 - a server without /models gets frames
+                _VIDEO_OK[key] = False
+        return _VIDEO_OK[key]
+
     async def _chat(self, body: dict[str, Any]) -> str:
         resp = await _http.call("POST", f"{self.url}/chat/completions", provider=self.name,
                                 headers=self._headers(), json_body=body)
