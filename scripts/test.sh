@@ -17,7 +17,7 @@ PY="${PYTHON:-python3}"
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]'
 # fail early, with a clear message, if the install broke
-.venv/bin/python -c "import videonb, av, cv2, httpx, playwright, pytest, openai, runwayml, google.genai, anywidget, jupyterlab, notebook"
+.venv/bin/python -c "import videonb, av, cv2, httpx, playwright, pytest, openai, runwayml, google.genai, jwt, fal_client, replicate, anywidget, jupyterlab, notebook"
 
 # Keep caches and browser profiles out of $HOME.
 export VIDEONB_CACHE_DIR="${VIDEONB_CACHE_DIR:-$PWD/.videonb/cache}"

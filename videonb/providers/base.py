@@ -202,6 +202,9 @@ class Provider:
     #: True when outputs are rendered locally (no network, no cost).
     local: ClassVar[bool] = False
     description: ClassVar[str] = ""
+    #: False for a provider whose API cannot cancel a job (Kling): ``cancel()`` then only stops
+    #: the wait here, and the job, which the provider finishes and bills, stays resumable.
+    cancellable: ClassVar[bool] = True
 
     def __init__(self, *, api_key: str | None = None, base_url: str | None = None,
                  **options: Any) -> None:

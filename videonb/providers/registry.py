@@ -25,6 +25,9 @@ BUILTIN = {
     "runway": "videonb.providers.runway:RunwayProvider",
     "gemini": "videonb.providers.gemini:GeminiProvider",
     "openai": "videonb.providers.openai:OpenAIProvider",
+    "kling": "videonb.providers.kling:KlingProvider",
+    "fal": "videonb.providers.fal:FalProvider",
+    "replicate": "videonb.providers.replicate:ReplicateProvider",
 }
 
 _CLASSES: dict[str, type[Provider] | str] | None = None
