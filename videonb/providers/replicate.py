@@ -117,6 +117,20 @@ def _walk_url(value: Any) -> str | None:
     return None
 
 
+def _resolve(prop: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    """A property with the components its ``allOf``/``$ref`` names merged in (Cog writes each
+    enum as a component: ``{"allOf": [{"$ref": "#/components/schemas/duration"}]}``)."""
+    out = {k: v for k, v in prop.items() if k not in ("allOf", "$ref")}
+    refs = [prop] + [p for p in prop.get("allOf") or () if isinstance(p, dict)]
+    for item in refs:
+        ref = item.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            target = components.get(ref.rsplit("/", 1)[-1])
+            if isinstance(target, dict):
+                out = {**{k: v for k, v in target.items() if k != "title"}, **out}
+    return out
+
+
 def _progress(logs: Any) -> float | None:
     if not isinstance(logs, str) or not logs:
         return None
@@ -202,11 +216,15 @@ class ReplicateProvider(Provider):
         doc = _http.json_object(resp, provider=self.name, what="model")
         version = doc if m["version"] else doc.get("latest_version")
         schema = (version or {}).get("openapi_schema") if isinstance(version, dict) else None
-        inputs = (((schema or {}).get("components") or {}).get("schemas") or {}).get("Input")
+        components = ((schema or {}).get("components") or {}).get("schemas") or {}
+        inputs = components.get("Input") if isinstance(components, dict) else None
         if not isinstance(inputs, dict) or not isinstance(inputs.get("properties"), dict):
             raise InvalidOptionError(f"replicate/{ref}: the model publishes no input schema "
                                      f"(is it a video model with a version?). Nothing was sent.")
-        return inputs
+        props = {name: _resolve(prop, components) for name, prop in inputs["properties"].items()
+                 if isinstance(prop, dict)}
+        return {"properties": props, "required": [n for n in inputs.get("required") or ()
+                                                  if isinstance(n, str)]}
 
     @staticmethod
     def _check(ref: str, name: str, value: Any, prop: dict[str, Any]) -> Any:
