@@ -302,7 +302,8 @@ class KlingProvider(Provider):
             except ProviderHTTPError as exc:
                 if exc.detail_code == "1301":
                     raise ModerationError(
-                        f"kling refused the request under its content security policy ({exc}). "
+                        f"kling refused the request under its content security policy (code "
+                        f"1301: {exc}). "
                         f"Change the prompt or image; nothing was billed.", provider=self.name,
                         detail_code="1301") from None
                 raise

@@ -54,7 +54,10 @@ from .kit.http import Invalid, Request, Response, media_response
 from .kit.jobs import Job
 from .kling_models import I2V, MODELS, PROMPT_MAX, RATIOS, T2V, KlingModel
 
-__all__ = ["KlingEmulator", "MODELS", "verify_jwt"]
+__all__ = ["KlingEmulator", "MODELS", "TEST_KEYS", "verify_jwt"]
+
+#: The key pair an emulator accepts by default.
+TEST_KEYS = {"ak-test": "sk-test-0123456789abcdef0123456789"}
 
 #: HTTP status and message of each Kling service code the emulator answers
 #: (General Info page's error table; the rows past 1102 as widely quoted, UNCONFIRMED).
@@ -127,8 +130,8 @@ class KlingEmulator(Emulator):
     is not used: tokens are checked against ``keys``):
 
     keys
-        Access key → secret key pairs whose tokens are accepted (default
-        ``{"ak-test": "sk-test"}``).
+        Access key → secret key pairs whose tokens are accepted (default :data:`TEST_KEYS`:
+        ``ak-test`` with a 32-character secret, as PyJWT wants for HS256).
     units
         The resource pack, in units (default 1000).
     concurrency
@@ -147,7 +150,7 @@ class KlingEmulator(Emulator):
     def __init__(self, *, keys: dict[str, str] | None = None, units: float = 1000,
                  concurrency: int | None = None, output_ttl: float = 30 * DAY,
                  **kwargs: Any) -> None:
-        self.keys = dict(keys or {"ak-test": "sk-test"})
+        self.keys = dict(keys or TEST_KEYS)
         self.task_concurrency = concurrency
         super().__init__(output_ttl=output_ttl, **kwargs)
         #: The resource pack, counted in tenths of a unit.
