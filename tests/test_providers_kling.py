@@ -69,6 +69,7 @@ def png_b64(w: int = 640, h: int = 360) -> str:
 def test_raw_text2video_task_lifecycle(kling):
     from test_emulators_sdk import fetch, probe
 
+    kling.job_seconds = 10.0  # states move only with kling.clock.advance()
     status, ans = call(kling, "POST", "/v1/videos/text2video", {
         "model_name": "kling-v3", "prompt": "a red kite", "mode": "std", "duration": "5",
         "aspect_ratio": "16:9", "sound": "off", "external_task_id": "my-kite-1"})
@@ -79,10 +80,12 @@ def test_raw_text2video_task_lifecycle(kling):
     assert data["task_info"] == {"external_task_id": "my-kite-1"}
     assert data["created_at"] > 10**12  # milliseconds
     task = data["task_id"]
-    kling.clock.advance(0.05)  # past the queued fifth of the job
+    assert call(kling, "GET", f"/v1/videos/text2video/{task}")[1]["data"]["task_status"] \
+        == "submitted"
+    kling.clock.advance(2.5)  # past the queued fifth of the job
     _, ans = call(kling, "GET", f"/v1/videos/text2video/{task}")
     assert ans["data"]["task_status"] == "processing"
-    kling.clock.advance(1)
+    kling.clock.advance(10)
     _, ans = call(kling, "GET", f"/v1/videos/text2video/{task}")
     assert ans["data"]["task_status"] == "succeed"
     (video,) = ans["data"]["task_result"]["videos"]
