@@ -395,6 +395,19 @@ def test_cancel_stops_the_wait_and_the_billed_task_stays_resumable(kling):
     assert kling.counts["jobs"] == 1 and not kling.requests.filter(method="DELETE")
 
 
+def test_timeout_then_resume(kling):
+    """A wait that runs out leaves the task at Kling (billed when it finishes): resume()
+    downloads it, with no second create."""
+    kling.job_seconds = 30.0
+    with pytest.raises(errors.JobTimeoutError, match="resume"):
+        _gen(kling, "slow", seconds=5, timeout=0.1)
+    assert not videonb.jobs()[0].terminal
+    kling.clock.advance(60)
+    (out,) = videonb.resume(api_key=f"{AK}:{SK}", base_url=kling.base_url, poll_interval=0.02)
+    assert isinstance(out, videonb.Video) and out.provenance["cost_usd"] == pytest.approx(0.42)
+    assert kling.counts["jobs"] == 1 and len(kling.requests.filter(method="POST")) == 1
+
+
 def test_no_secret_reaches_outputs_ledger_or_reprs(kling):
     from videonb.providers import keys
 
