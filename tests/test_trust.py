@@ -564,6 +564,27 @@ def test_9_two_kernels_on_one_ledger_make_one_submit(home):
         assert len(_posts(emu)) == 1
 
 
+_OPENER = textwrap.dedent("""
+    import sys
+    from videonb.providers.ledger import Ledger
+    Ledger(sys.argv[1]).create(provider="runway", model="m", operation="text_to_video",
+                               request_json="{}", cache_key=sys.argv[2], prompt_hash=None,
+                               cost_estimate=None)
+""")
+
+
+def test_9_kernels_opening_a_new_ledger_at_once_all_get_it(tmp_path):
+    # CI once saw one of two kernels fail with "locked" while both created a fresh ledger:
+    # SQLite answers a lock upgrade that could deadlock at once instead of waiting.
+    for round_ in range(4):
+        root = tmp_path / f"ledger{round_}"
+        procs = [subprocess.Popen([sys.executable, "-c", _OPENER, str(root), f"k{i}"],
+                                  stderr=subprocess.PIPE, text=True) for i in range(6)]
+        errs = [p.communicate(timeout=120)[1] for p in procs]
+        assert [p.returncode for p in procs] == [0] * 6, errs
+        assert len(ledger_mod.Ledger(root).all(limit=100)) == 6
+
+
 def test_10_the_budget_holds_under_concurrency(runway, home, monkeypatch):
     monkeypatch.setattr(videonb.config, "budget_usd", 1.0)
 

@@ -43,6 +43,9 @@ __all__ = [
     "BudgetExceededError",
     "ModelOutputError",
     "JobOriginError",
+    "WeightsMissingError",
+    "InsufficientMemoryError",
+    "DeviceTooSlowError",
     "LedgerError",
     "StorageError",
 ]
@@ -236,6 +239,28 @@ class JobOriginError(ProviderError):
     someone else, or its input file changed.  The message names what to pass to go ahead."""
 
     code = "job_origin"
+
+
+class WeightsMissingError(ProviderUnavailableError):
+    """An open model's weights are not in the Hugging Face cache and may not be downloaded now
+    (offline, or no ``download=True``); the message names the hub id, the download size and the
+    command that fetches them."""
+
+    code = "weights_missing"
+
+
+class InsufficientMemoryError(ProviderError):
+    """An open model does not fit the free memory of the chosen device (GPU memory, or RAM on
+    the CPU); the message names the need, what is free and what to do instead."""
+
+    code = "insufficient_memory"
+
+
+class DeviceTooSlowError(ProviderError):
+    """A full-size open model was asked to run on the CPU; the message estimates how long it
+    would take and names the option that runs it anyway."""
+
+    code = "device_too_slow"
 
 
 # --------------------------------------------------------------------------------------------

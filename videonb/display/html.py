@@ -195,6 +195,11 @@ def provenance_line(prov: dict[str, Any]) -> str:
     bits.append("free" if not cost else f"${cost:.2f}")
     if prov.get("seconds"):
         bits.append(f"{prov['seconds']:g} s")
+    if prov.get("seed") is not None and prov.get("steps"):  # a model run on this machine
+        bits.append(f"seed {prov['seed']} · {prov['steps']} steps")
+    for key, where in (("gpu_seconds", "GPU"), ("cpu_seconds", "CPU")):
+        if prov.get(key) is not None:
+            bits.append(f"{prov[key]:.1f} s of {where}")
     if prov.get("prompt_hash"):
         bits.append(f"prompt #{prov['prompt_hash'][:8]}")
     if prov.get("cached"):

@@ -111,12 +111,14 @@ def _atomic_target(path: Path) -> Path:
 
 def encode_video(frames: Iterable[Any], path: str | os.PathLike[str] | None = None, *,
                  fps: float | Fraction = 25, codec: str = "h264", crf: int | None = None,
-                 preset: str = "veryfast", max_side: int | None = None) -> Path:
+                 preset: str = "veryfast", max_side: int | None = None,
+                 metadata: dict[str, str] | None = None) -> Path:
     """Encode RGB ``uint8`` frames (H×W×3, or H×W grey) to a browser-playable file.
 
     ``codec`` is ``"h264"`` (MP4, the default) or ``"gif"``.  Odd dimensions
-    are padded to even ones; ``max_side`` downsizes.  Returns the path written
-    (a cache file named by content when ``path`` is None).
+    are padded to even ones; ``max_side`` downsizes.  ``metadata`` becomes container tags
+    (e.g. ``{"comment": ...}``; MP4 keeps the standard ones: title, comment, description...).
+    Returns the path written (a cache file named by content when ``path`` is None).
     """
     import av
     import cv2
@@ -128,7 +130,8 @@ def encode_video(frames: Iterable[Any], path: str | os.PathLike[str] | None = No
     suffix = ".gif" if codec == "gif" else ".mp4"
     final = Path(path) if path is not None else None
     tmp = _atomic_target(final if final else cache_dir("encoded") / f"pending{suffix}")
-    digest = hashlib.sha256(f"{codec}{rate}{crf}{preset}{max_side}".encode())
+    digest = hashlib.sha256(f"{codec}{rate}{crf}{preset}{max_side}{sorted((metadata or {}).items())}"
+                            .encode())
     out = None
     stream = None
     count = 0
@@ -136,6 +139,8 @@ def encode_video(frames: Iterable[Any], path: str | os.PathLike[str] | None = No
         fmt = "gif" if codec == "gif" else "mp4"
         options = {} if codec == "gif" else {"movflags": "+faststart"}
         out = av.open(str(tmp), "w", format=fmt, options=options)
+        if metadata:
+            out.metadata.update({str(k): str(v) for k, v in metadata.items()})
         for img in frames:
             arr = np.asarray(img)
             if arr.dtype != np.uint8:

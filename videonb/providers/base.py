@@ -16,7 +16,8 @@ from typing import Any, ClassVar, Literal
 
 from ..errors import InvalidOptionError
 
-__all__ = ["Operation", "ModelSpec", "Request", "PollResult", "Provider", "Analysis"]
+__all__ = ["Operation", "ModelSpec", "Request", "PollResult", "Provider", "Analysis",
+           "render_details", "RENDER_TAG"]
 
 #: What a model can do.
 Operation = Literal["text_to_video", "image_to_video", "video_to_video", "extend", "edit",
@@ -201,6 +202,9 @@ class Provider:
     default_model: ClassVar[str] = ""
     #: True when outputs are rendered locally (no network, no cost).
     local: ClassVar[bool] = False
+    #: True when :meth:`render` takes a ``progress`` callable (local renderers that can report
+    #: how far they are, e.g. per denoising step, and stop between steps).
+    reports_progress: ClassVar[bool] = False
     description: ClassVar[str] = ""
     #: False for a provider whose API cannot cancel a job (Kling): ``cancel()`` then only stops
     #: the wait here, and the job, which the provider finishes and bills, stays resumable.
@@ -280,6 +284,11 @@ class Provider:
                 return False, f"needs {mod}: {self.install_hint or 'pip install ' + mod}"
         return True, ""
 
+    def model_status(self, model_id: str) -> tuple[bool, str]:
+        """(usable here, why not): whether this machine can run ``model_id`` at all (e.g. a
+        local model that needs a GPU).  Menus offer only usable models and show the reason."""
+        return True, ""
+
     def retryable_failure(self, code: str | None) -> bool:
         """True when a job that failed with ``code`` should be resubmitted automatically."""
         return False
@@ -299,7 +308,12 @@ class Provider:
         raise NotImplementedError
 
     async def render(self, req: Request, dest: Path) -> Path:
-        """Local providers: produce the output file directly."""
+        """Local providers: produce the output file directly.
+
+        A provider with ``reports_progress = True`` is called as ``render(req, dest,
+        progress=fn)``: ``fn(fraction)`` (called on the event loop's thread) records progress
+        in the job and returns False once the job was cancelled, when the renderer should stop.
+        Cancelling the task that awaits ``render`` must leave no file at ``dest``."""
         raise NotImplementedError
 
     async def analyze(self, video: Any, *, question: str | None = None, model: str | None = None,
@@ -317,3 +331,40 @@ def hash_file(path: str | Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+#: Container tag under which a local renderer records how it made an output (a JSON object in
+#: the MP4 ``comment`` tag: ``{"videonb": {...}}``).
+RENDER_TAG = "videonb"
+#: Keys a renderer may record; anything else in a file's tag is ignored.
+_DETAIL_KEYS = ("hub_id", "revision", "pipeline", "seed", "steps", "guidance", "strength",
+                "frames", "fps", "size", "device", "dtype", "offload", "gpu_seconds",
+                "cpu_seconds", "load_seconds", "licence")
+
+
+def render_details(path: str | Path | None) -> dict[str, Any]:
+    """What a local renderer recorded in the output file itself (model revision, seed, steps,
+    device, seconds of compute...): plain values of known keys only, for the provenance.  A file
+    is data: anything unexpected is dropped, strings are cut to 200 characters."""
+    if not path:
+        return {}
+    try:
+        import av
+
+        with av.open(str(path), metadata_errors="ignore") as c:
+            raw = c.metadata.get("comment", "")
+        found = json.loads(raw).get(RENDER_TAG) if raw.startswith("{") else None
+    except Exception:  # noqa: BLE001 - no tag, not JSON, unreadable: no details
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    out: dict[str, Any] = {}
+    for key in _DETAIL_KEYS:
+        value = found.get(key)
+        if isinstance(value, bool) or value is None:
+            continue
+        if isinstance(value, (int, float)):
+            out[key] = value
+        elif isinstance(value, str):
+            out[key] = value[:200]
+    return out

@@ -40,7 +40,7 @@ from ..errors import (
     StorageError,
     VideonbError,
 )
-from .base import PollResult, Provider, Request, hash_file
+from .base import PollResult, Provider, Request, hash_file, render_details
 from .boundary import guarded
 from .ledger import JobRecord, Ledger
 
@@ -264,10 +264,19 @@ def check_row(rec: JobRecord) -> None:
         raise LedgerError(f"Job {rec.id} records the task id {str(rec.remote_id)[:60]!r}, which "
                           f"is not one; it was left alone.")
     if rec.remote_id is None and rec.status not in ("created", "submitting") \
-            and not rec.terminal:
+            and not rec.terminal and not _renders_here(rec.provider):
         raise LedgerError(f"Job {rec.id} is {rec.status!r} but records no task id, so there is "
                           f"nothing to resume; it was left alone. Check the provider's "
                           f"dashboard.")
+
+
+def _renders_here(provider: str) -> bool:
+    """True for a provider that renders on this machine (``local``, ``diffusers``): its running
+    rows have no task id by design."""
+    from .registry import provider_classes
+
+    cls = provider_classes().get(provider)
+    return isinstance(cls, type) and bool(cls.local)
 
 
 def video_from_record(rec: JobRecord, request: Request, *, cached: bool = False) -> Any:
@@ -284,6 +293,9 @@ def video_from_record(rec: JobRecord, request: Request, *, cached: bool = False)
         "created": rec.created_at, "finished": rec.finished_at, "output_sha256": rec.output_hash,
         "cached": cached,
     }
+    if rec.remote_id is None:  # rendered on this machine: the file says how (model revision, seed...)
+        v.provenance.update({k: val for k, val in render_details(rec.output_path).items()
+                             if k not in v.provenance})
     return v
 
 
@@ -466,8 +478,20 @@ async def _drive(provider: Provider, request: Request, rec: JobRecord, ledger: L
         check_inputs(request)  # a row read back from the ledger names its files: verify them
         update(status="running", progress=0.0, submitted_at=time.time())
         tmp = ledger.store / f".render-{uuid.uuid4().hex}.mp4"
+
+        def progress(fraction: float) -> bool:
+            """A renderer's progress (on this loop); False once the job was cancelled."""
+            try:
+                update(progress=round(min(1.0, max(0.0, float(fraction))), 4))
+            except JobCancelledError:
+                return False
+            return True
+
         try:
-            out = await provider.render(request, tmp)
+            if provider.reports_progress:
+                out = await provider.render(request, tmp, progress=progress)
+            else:
+                out = await provider.render(request, tmp)
             digest, stored = ledger.store_output(Path(out))
         except asyncio.CancelledError:
             update(status="cancelled", error_code="cancelled", error_message="cancelled")

@@ -312,37 +312,75 @@ class Ledger:
             c.execute("COMMIT")
 
     def _check_schema(self) -> None:
-        with self._lock, self._conn() as c:
-            c.execute("PRAGMA journal_mode=WAL")
-            version = c.execute("PRAGMA user_version").fetchone()[0]
-            tables = {r[0] for r in c.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if version > SCHEMA_VERSION:
-                raise self._broken(f"it was written by a newer videonb (schema {version}); "
-                                   f"upgrade videonb")
-            if "jobs" not in tables:
-                if tables - {"sqlite_sequence"}:
-                    raise self._broken(f"it is another program's database (tables: "
-                                       f"{', '.join(sorted(tables))[:120]})")
-                cols = ", ".join(f"{k} {v}" for k, v in _COLUMNS.items())
-                c.executescript(
-                    f"BEGIN; CREATE TABLE IF NOT EXISTS jobs ({cols});"
-                    "CREATE INDEX IF NOT EXISTS jobs_cache ON jobs (cache_key, status);"
-                    "CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status);"
-                    f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+        """Open (or create) the ledger, retrying while another process is opening it too.
+
+        Two kernels opening a new ledger at the same moment can each hold a read lock and ask
+        for the write lock (switching to WAL, creating the table): SQLite then answers one of
+        them "database is locked" at once, without waiting, to avoid a deadlock. That answer
+        is retried here for up to 30 s; creation runs in one ``BEGIN IMMEDIATE`` and
+        re-reads the schema inside it, so only one process creates the table."""
+        deadline = time.monotonic() + 30.0
+        pause = 0.01
+        while True:
+            try:
+                with self._lock:
+                    self._open_schema()
                 return
-            have = {r[1] for r in c.execute("PRAGMA table_info(jobs)")}
-            missing = [k for k in _V1 if k not in have]
-            if missing:
-                raise self._broken(f"its jobs table is not videonb's (no {', '.join(missing[:4])} "
-                                   f"column)")
-            if version < SCHEMA_VERSION:
-                c.execute("BEGIN IMMEDIATE")
-                for col in _ADDED_IN_V2:
-                    if col not in {r[1] for r in c.execute("PRAGMA table_info(jobs)")}:
-                        c.execute(f"ALTER TABLE jobs ADD COLUMN {col} {_COLUMNS[col]}")
-                c.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                c.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                self._drop_conn()
+                if "readonly" in str(exc) or "disk" in str(exc):
+                    raise StorageError(f"Cannot write the job ledger {self.path} ({exc}). Free "
+                                       f"some disk space or set VIDEONB_HOME to a writable "
+                                       f"folder.") from None
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise self._broken(str(exc)) from None
+                if time.monotonic() >= deadline:
+                    raise LedgerError(f"The job ledger {self.path} stayed locked by another "
+                                      f"process for 30 s; try again.") from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.5)
+
+    def _open_schema(self) -> None:
+        c = self._thread_conn()
+        try:
+            self._schema_steps(c)
+        except sqlite3.OperationalError:
+            raise
+        except sqlite3.DatabaseError as exc:
+            self._drop_conn()
+            raise self._broken(str(exc)) from None
+
+    def _schema_steps(self, c: sqlite3.Connection) -> None:
+        c.execute("PRAGMA journal_mode=WAL")
+        version = c.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in c.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if version > SCHEMA_VERSION:
+            raise self._broken(f"it was written by a newer videonb (schema {version}); "
+                               f"upgrade videonb")
+        if "jobs" not in tables:
+            if tables - {"sqlite_sequence"}:
+                raise self._broken(f"it is another program's database (tables: "
+                                   f"{', '.join(sorted(tables))[:120]})")
+            cols = ", ".join(f"{k} {v}" for k, v in _COLUMNS.items())
+            c.executescript(
+                f"BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS jobs ({cols});"
+                "CREATE INDEX IF NOT EXISTS jobs_cache ON jobs (cache_key, status);"
+                "CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status);"
+                f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+            return
+        have = {r[1] for r in c.execute("PRAGMA table_info(jobs)")}
+        missing = [k for k in _V1 if k not in have]
+        if missing:
+            raise self._broken(f"its jobs table is not videonb's (no {', '.join(missing[:4])} "
+                               f"column)")
+        if version < SCHEMA_VERSION:
+            c.execute("BEGIN IMMEDIATE")
+            for col in _ADDED_IN_V2:
+                if col not in {r[1] for r in c.execute("PRAGMA table_info(jobs)")}:
+                    c.execute(f"ALTER TABLE jobs ADD COLUMN {col} {_COLUMNS[col]}")
+            c.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            c.execute("COMMIT")
 
     def _one(self, sql: str, args: tuple[Any, ...]) -> JobRecord | None:
         with self._lock, self._conn() as c:

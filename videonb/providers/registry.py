@@ -28,6 +28,7 @@ BUILTIN = {
     "kling": "videonb.providers.kling:KlingProvider",
     "fal": "videonb.providers.fal:FalProvider",
     "replicate": "videonb.providers.replicate:ReplicateProvider",
+    "diffusers": "videonb.providers.diffusers:DiffusersProvider",
 }
 
 _CLASSES: dict[str, type[Provider] | str] | None = None
@@ -122,9 +123,10 @@ def list_providers() -> list[ProviderRow]:
         for mid, spec in cls.models.items():
             price = (f"${spec.price_per_second:.3f}/s" if spec.price_per_second
                      else (spec.price_note or ("free" if cls.local else "-")))
+            usable, reason = inst.model_status(mid) if ok else (False, why)
             rows.append(ProviderRow(
                 name, mid + (" (default)" if mid == cls.default_model else ""),
                 ", ".join(spec.operations), spec.describe_durations(),
                 ", ".join(spec.ratios) or "any", str(spec.max_prompt_chars or "-"), price, key,
-                "yes" if ok else f"no: {why}"))
+                "yes" if usable else f"no: {reason}"))
     return rows

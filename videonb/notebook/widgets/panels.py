@@ -20,19 +20,43 @@ __all__ = ["GeneratePanel", "AnalyzePanel", "ComparePanel"]
 _GEN_OPS = ("text_to_video", "image_to_video")
 
 
-def _generation_targets() -> dict[str, list[str]]:
-    """provider → its models that generate video (usable providers only)."""
+def _generation_targets(skipped: dict[str, str] | None = None) -> dict[str, list[str]]:
+    """provider → its models that generate video (usable providers and models only); ``skipped``
+    collects "provider[/model]" → why it is not offered here."""
     from ...providers.registry import provider_classes
 
     out: dict[str, list[str]] = {}
+    skipped = {} if skipped is None else skipped
     for name, cls in sorted(provider_classes().items(), key=lambda kv: (kv[0] != "local", kv[0])):
-        if isinstance(cls, str) or not cls().available()[0]:
+        if isinstance(cls, str):
             continue
-        models = [mid for mid, spec in cls.models.items() if set(spec.operations) & set(_GEN_OPS)]
+        gen = [mid for mid, spec in cls.models.items() if set(spec.operations) & set(_GEN_OPS)]
+        inst = cls()
+        ok, why = inst.available()
+        if not ok:
+            if gen:
+                skipped[name] = why
+            continue
+        models = []
+        for mid in gen:
+            usable, reason = inst.model_status(mid)
+            if usable:
+                models.append(mid)
+            else:
+                skipped[f"{name}/{mid}"] = reason
         if models:
             default = cls.default_model if cls.default_model in models else models[0]
             out[name] = [default] + [m for m in models if m != default]
     return out
+
+
+def _not_offered_html(skipped: dict[str, str]) -> str:
+    """A folded note: the generation targets this machine cannot use, and why."""
+    if not skipped:
+        return ""
+    items = "".join(f"<li><b>{_esc(t)}</b>: {_esc(why)}</li>" for t, why in sorted(skipped.items()))
+    return (f'<details class="vnb-caption"><summary>{len(skipped)} model(s) not offered here'
+            f"</summary><ul>{items}</ul></details>")
 
 
 def _analysis_providers() -> list[str]:
@@ -171,7 +195,8 @@ class GeneratePanel(_StaticFallback, W.VBox):
                  provider_options: dict[str, dict[str, Any]] | None = None) -> None:
         from ...settings import config
 
-        self.targets = _generation_targets()
+        self.unavailable: dict[str, str] = {}
+        self.targets = _generation_targets(self.unavailable)
         self.provider_options = dict(provider_options or {})
         self.result: Any = None
         self.error: BaseException | None = None
@@ -185,13 +210,17 @@ class GeneratePanel(_StaticFallback, W.VBox):
             if provider is not None:
                 from ...errors import InvalidOptionError
 
+                why = self.unavailable.get(f"{first}/{model}") or self.unavailable.get(first)
                 raise InvalidOptionError(f"GeneratePanel: {provider!r} cannot generate video "
-                                         f"here. Usable: {', '.join(self.targets)}.")
+                                         f"here{f' ({why})' if why else ''}. Usable: "
+                                         f"{', '.join(self.targets)}.")
             first = next(iter(self.targets))
         if model is not None and model not in self.targets[first]:
             from ...errors import InvalidOptionError
 
-            raise InvalidOptionError(f"GeneratePanel: {first} has no video model {model!r}. "
+            why = self.unavailable.get(f"{first}/{model}")
+            raise InvalidOptionError(f"GeneratePanel: {first} has no video model {model!r}"
+                                     f"{f' usable here ({why})' if why else ''}. "
                                      f"Models: {', '.join(self.targets[first])}.")
         self.prompt = W.Textarea(value=prompt, placeholder="Describe the video…",
                                  layout=W.Layout(width="100%", height="70px"))
@@ -204,6 +233,7 @@ class GeneratePanel(_StaticFallback, W.VBox):
                             description="image")
         self.estimate = W.HTML()
         self.message = W.HTML()
+        self.not_offered = W.HTML(_not_offered_html(self.unavailable))
         self.generate_button = W.Button(description="Generate", button_style="primary", icon="play")
         self.cancel_button = W.Button(description="Cancel", icon="stop", disabled=True)
         self.progress = W.HTML()
@@ -215,8 +245,9 @@ class GeneratePanel(_StaticFallback, W.VBox):
                        (self.cancel_button, "vnbw-cancel"), (self.progress, "vnbw-progress"),
                        (self.result_box, "vnbw-result")]:
             w.add_class(cls)
+        self.not_offered.add_class("vnbw-not-offered")
         super().__init__(children=[
-            self.prompt, W.HBox([self.provider, self.model]),
+            self.prompt, W.HBox([self.provider, self.model]), self.not_offered,
             W.HBox([self.seconds, self.ratio]), W.HBox([self.seed, self.image]),
             self.estimate, self.message, W.HBox([self.generate_button, self.cancel_button]),
             self.progress, self.result_box])
