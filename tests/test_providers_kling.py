@@ -439,3 +439,30 @@ def test_generate_panel_lists_the_new_providers(home):
     rows = {(r.provider, r.model.split(" ")[0]): r for r in videonb.providers()}
     assert rows[("kling", "kling-v3/std")].price == "$0.084/s"
     assert rows[("fal", "fal-ai/ltx-2/fast")].price == "$0.040/s"
+
+
+@pytest.mark.parametrize("name, env, priced", [
+    ("kling", "KLING_ACCESS_KEY", True), ("fal", "FAL_KEY", True),
+    ("replicate", "REPLICATE_API_TOKEN", False)])
+def test_generate_panel_menus_for_the_new_providers(home, monkeypatch, name, env, priced):
+    """The GeneratePanel's provider menu offers each one, its model menu is the provider's
+    table, Generate waits for the key the panel names, and the estimate is the table's price
+    (Replicate: no price until one is stated)."""
+    from videonb.providers.registry import get_provider
+
+    for var in ENV + ("FAL_KEY", "REPLICATE_API_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    cls = type(get_provider(name))
+    panel = videonb.GeneratePanel("a paper boat")
+    assert name in panel.provider.options
+    panel.provider.value = name
+    assert list(panel.model.options)[0] == cls.default_model
+    assert set(panel.model.options) <= set(cls.models)
+    assert panel.generate_button.disabled and env in panel.message.value
+    monkeypatch.setenv(env, "ak-test" if name == "kling" else "k-0123456789")
+    if name == "kling":
+        monkeypatch.setenv("KLING_SECRET_KEY", SK)
+    panel.model.value = cls.default_model          # re-validate with the key set
+    panel.prompt.value = "a paper boat on a pond"
+    assert not panel.generate_button.disabled, panel.message.value
+    assert ("$" in panel.estimate.value) is priced, panel.estimate.value
