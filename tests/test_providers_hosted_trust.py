@@ -207,3 +207,23 @@ def test_every_model_states_its_price_source_and_is_listed(name):
             assert "budget" in rows[mid].price
         else:
             assert rows[mid].price == f"${spec.price_per_second:.3f}/s"
+
+
+def test_each_provider_declares_its_emulator_and_is_driven_by_its_options(case, monkeypatch):
+    """The provider names its emulator (for the offline tutorials) and the emulator's
+    provider_options() are all a generate() needs, priced under a budget."""
+    import importlib
+
+    from videonb.providers.registry import get_provider
+
+    cls = type(get_provider(case.name))
+    module, _, name = cls.emulator.partition(":")
+    emu_cls = getattr(importlib.import_module(module), name)
+    assert emu_cls.__name__.lower() == f"{case.name}emulator"
+    monkeypatch.setattr(videonb.config, "budget_usd", 5.0)
+    with emu_cls(job_seconds=0.1) as emu:
+        v = videonb.generate("a paper boat", provider=case.name, seconds=5, progress=False,
+                             poll_interval=0.02, **emu.provider_options())
+        rec = videonb.jobs()[0]
+        assert v.info.frame_count > 0 and rec.cost_estimate == pytest.approx(case.price)
+        assert v.provenance["cost_usd"] == pytest.approx(case.price)

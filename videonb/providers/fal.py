@@ -192,6 +192,8 @@ class FalProvider(Provider):
     key_env: ClassVar[tuple[str, ...]] = ("FAL_KEY",)
     requires: ClassVar[tuple[str, ...]] = ("httpx",)
     install_hint: ClassVar[str] = "pip install httpx"
+    #: The loopback emulator of this API (a name only: the main floors never import it).
+    emulator: ClassVar[str] = "videonb.testing.emulators.fal:FalEmulator"
     models: ClassVar[dict[str, ModelSpec]] = MODELS
     default_model: ClassVar[str] = "fal-ai/kling-video/v2.6/pro"
     description: ClassVar[str] = ("The video models fal hosts (Pika, Kling, Hailuo, LTX, Wan, "

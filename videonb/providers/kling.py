@@ -194,6 +194,8 @@ class KlingProvider(Provider):
     key_env: ClassVar[tuple[str, ...]] = ("KLING_ACCESS_KEY",)
     requires: ClassVar[tuple[str, ...]] = ("httpx",)
     install_hint: ClassVar[str] = "pip install httpx"
+    #: The loopback emulator of this API (a name only: the main floors never import it).
+    emulator: ClassVar[str] = "videonb.testing.emulators.kling:KlingEmulator"
     models: ClassVar[dict[str, ModelSpec]] = MODELS
     default_model: ClassVar[str] = "kling-v3/std"
     description: ClassVar[str] = "Kling 3.0 / 2.x through Kling's own task API (JWT auth)."

@@ -149,6 +149,8 @@ class ReplicateProvider(Provider):
     key_env: ClassVar[tuple[str, ...]] = ("REPLICATE_API_TOKEN",)
     requires: ClassVar[tuple[str, ...]] = ("httpx",)
     install_hint: ClassVar[str] = "pip install httpx"
+    #: The loopback emulator of this API (a name only: the main floors never import it).
+    emulator: ClassVar[str] = "videonb.testing.emulators.replicate:ReplicateEmulator"
     models: ClassVar[dict[str, ModelSpec]] = MODELS
     default_model: ClassVar[str] = "kwaivgi/kling-v2.5-turbo-pro"
     description: ClassVar[str] = "Any video model on Replicate by owner/name, as predictions."

@@ -135,6 +135,11 @@ class FalEmulator(Emulator):
         return sum(amount for _, _, amount in self.wallet.ledger) / 1000
 
     # ---- routes, errors ----------------------------------------------------------------
+    def provider_options(self) -> dict[str, Any]:
+        """Keyword arguments that point videonb's fal provider here: the queue base URL and
+        the key this emulator expects (any key when ``expected_key`` is None)."""
+        return {"base_url": self.base_url, "api_key": self.expected_key or "placeholder-key"}
+
     def setup_routes(self) -> None:
         base = r"/(?P<owner>[^/]+)/(?P<app>[^/]+)/requests/(?P<id>[^/]+)"
         self.route("GET", base + "/status", self._status, kind="poll", name="queue.status")

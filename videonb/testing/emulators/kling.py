@@ -165,6 +165,13 @@ class KlingEmulator(Emulator):
     def units(self) -> float:
         return self.wallet.credits / 10
 
+    def provider_options(self) -> dict[str, Any]:
+        """Keyword arguments that point videonb's kling provider here
+        (``videonb.generate(..., provider="kling", **emu.provider_options())``): the base URL
+        and the first access key / secret key pair this emulator accepts, as ``"AK:SK"``."""
+        ak, sk = next(iter(self.keys.items()))
+        return {"base_url": self.base_url, "api_key": f"{ak}:{sk}"}
+
     # ---- routes, auth, errors ----------------------------------------------------------
     def setup_routes(self) -> None:
         for ep in (T2V, I2V):

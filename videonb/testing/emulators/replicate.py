@@ -96,6 +96,15 @@ class ReplicateEmulator(Emulator):
         """US dollars charged so far, net of refunds."""
         return sum(amount for _, _, amount in self.wallet.ledger) / 1000
 
+    def provider_options(self, model: str = "kwaivgi/kling-v2.5-turbo-pro") -> dict[str, Any]:
+        """Keyword arguments that point videonb's replicate provider here: the base URL, the
+        token this emulator expects (any token when ``expected_key`` is None) and, since
+        Replicate models are unpriced in videonb's table, ``price_per_second=`` stated as this
+        emulator bills ``model`` (by default the provider's default model), so estimates and
+        budgets work against it."""
+        return {"base_url": self.base_url, "api_key": self.expected_key or "placeholder-key",
+                "price_per_second": self.models[model].usd_per_second}
+
     # ---- routes and errors -------------------------------------------------------------
     def setup_routes(self) -> None:
         model = r"/v1/models/(?P<owner>[^/]+)/(?P<name>[^/]+)"
