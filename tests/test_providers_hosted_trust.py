@@ -227,3 +227,25 @@ def test_each_provider_declares_its_emulator_and_is_driven_by_its_options(case, 
         rec = videonb.jobs()[0]
         assert v.info.frame_count > 0 and rec.cost_estimate == pytest.approx(case.price)
         assert v.provenance["cost_usd"] == pytest.approx(case.price)
+
+
+def test_extend_continues_from_the_last_frame(case):
+    """extend() on each provider: its image-to-video model animates the source's last frame
+    (one more paid submit, priced), and the join is longer than the source.  The generic
+    continuation (videonb/media/continuation.py) comes with the issue's part B; until it is
+    merged, extend() on these providers is a clear refusal naming what they do."""
+    import importlib.util
+
+    with case.make(job_seconds=0.1) as emu:
+        o = {**emu.provider_options(), "poll_interval": 0.02, "progress": False, **case.options}
+        v = videonb.generate("a kite over the sea", **{"provider": case.name, **o})
+        if importlib.util.find_spec("videonb.media.continuation") is None:
+            with pytest.raises(errors.InvalidOptionError, match="cannot do extend"):
+                videonb.extend(v, "the kite climbs", provider=case.name, **o)
+            assert len(submits(emu)) == 1
+            return
+        out = videonb.extend(v, "the kite climbs", provider=case.name, **o)
+        assert out.provenance["operation"] == "extend" and out.duration > v.duration + 0.5
+        assert out.provenance["cost_usd"] == pytest.approx(case.price)
+        assert len(submits(emu)) == 2
+        assert (out.info.width, out.info.height) == (v.info.width, v.info.height)

@@ -374,4 +374,8 @@ class KlingEmulator(Emulator):
             body = b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code></Error>'
             return Response(403, body, {}, "application/xml")
         w, h = {"9:16": (720, 1280), "1:1": (960, 960)}.get(job.data.get("ratio"), (1280, 720))
-        return media_response(req, _media.synthetic_mp4(w, h, self.video_seconds), "video/mp4")
+        # Kling's own outputs are 720p (std) or 1080p (pro); the emulator's clip is 640 px on its
+        # long side, the smallest that keeps Kling's 300-px image minimum (and so extend(), which
+        # animates the last frame again) without making every test encode 720p.
+        return media_response(req, _media.synthetic_mp4(w, h, self.video_seconds, max_side=640),
+                              "video/mp4")
