@@ -12,7 +12,8 @@ import sys
 
 from common import HERE, RESULTS, machine, versions
 
-ORDER = ["import", "sampling", "moments", "player", "providers", "notebook", "trust_load"]
+ORDER = ["import", "sampling", "moments", "player", "providers", "notebook", "trust_load",
+         "grounding"]
 
 
 def summary() -> str:

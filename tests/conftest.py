@@ -29,6 +29,8 @@ def _cache_dir(tmp_path_factory: pytest.TempPathFactory):
     # Model shutdowns the OpenAI emulator enforces are judged on a fixed day, so an announced
     # shutdown (gpt-4o/gpt-4.1-mini: 2027-01-14) shows in the model tables, not as a red CI.
     mp.setenv("VIDEONB_EMULATOR_TODAY", "2026-12-01")
+    # videonb's own retirement data (ModelSpec.retired_on) is judged on the same fixed day.
+    mp.setenv("VIDEONB_TODAY", "2026-12-01")
     # The owner-token secret (videonb.providers.ledger) lives in the user's config folder.
     mp.setenv("VIDEONB_CONFIG_DIR", str(tmp_path_factory.mktemp("videonb-config")))
     yield cache
@@ -206,3 +208,17 @@ def home(tmp_path, monkeypatch):
                  "OPENAI_BASE_URL", "RUNWAYML_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
+
+
+@pytest.hookimpl(trylast=True)  # after -k, -m and --deselect have chosen the items
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The Binder replay (tests/test_binder.py) executes every tutorial in a fresh Binder
+    environment and checks the saved notebooks like tests/test_notebooks.py does; when it is
+    part of the run, the tutorials are not executed a second time here."""
+    replay = "test_binder.py::test_binder_builds_and_runs_every_notebook"
+    if not any(item.nodeid.endswith(replay) for item in items):
+        return
+    skip = pytest.mark.skip(reason="executed and checked in the Binder replay (test_binder.py)")
+    for item in items:
+        if "test_notebooks.py::test_notebook_runs[" in item.nodeid:
+            item.add_marker(skip)

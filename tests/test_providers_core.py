@@ -188,9 +188,15 @@ def test_parse_timestamp(raw, want):
 
 
 def test_parse_analysis_fenced_and_clamped():
-    text = '```json\n{"summary": "A <b>boat</b>.", "moments": [{"start": "00:05", "end": "09:99", "label": "x"}], "answer": null}\n```'
+    # An end within a second of the video's end (MM:SS rounds up) is clamped to it.
+    text = '```json\n{"summary": "A <b>boat</b>.", "moments": [{"start": "00:05", "end": "00:21", "label": "x"}], "answer": null}\n```'
     p = parse_analysis(text, duration=20.0)
     assert p.summary == "A <b>boat</b>." and p.moments[0].start == 5.0 and p.moments[0].end == 20.0
+    # Far past the end is a wrong answer: sent back for repair naming the length, then dropped.
+    far = text.replace('"00:21"', '"09:99"')
+    with pytest.raises(errors.ModelOutputError, match="only 00:20 long"):
+        parse_analysis(far, duration=20.0)
+    assert parse_analysis(far, duration=20.0, final=True).moments == []
 
 
 @pytest.mark.parametrize("text, reason", [("{not json", "not valid JSON"),

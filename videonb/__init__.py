@@ -81,6 +81,7 @@ _LAZY = {
     "GeneratePanel": "videonb.notebook.widgets",
     "AnalyzePanel": "videonb.notebook.widgets",
     "ComparePanel": "videonb.notebook.widgets",
+    "doctor": "videonb.notebook.doctor",
 }
 
 __all__ = ["VideonbError", "__version__", "providers", *sorted(_LAZY)]
@@ -96,6 +97,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .media.sampling import Frames, iter_frames, sample_frames
     from .media.video import Video
     from .notebook import widgets
+    from .notebook.doctor import doctor
     from .notebook.widgets import AnalyzePanel, ComparePanel, GeneratePanel, explore
     from .providers.api import (analyze, analyze_async, ask, ask_async, cancel, cancel_async,
                                 edit, edit_async, extend,

@@ -73,14 +73,18 @@ def redact(text: str, *, fragments: bool = True) -> str:
         return text
     with _LOCK:
         secrets = sorted(_SECRETS, key=len, reverse=True)
-    for s in secrets:
-        if s in text:
-            text = text.replace(s, MARK)
-    if not fragments:
-        return text
+    # Every span is found in the ORIGINAL text, whole keys and fragments alike, and only then
+    # replaced: replacing one key first could split another (a short key "placeholder"
+    # inside a longer one's cut prefix "placeholder-not-a-key-gw") so the longer key's
+    # fragment is no longer found and its tail leaks.
     spans: list[tuple[int, int]] = []
     for s in secrets:
-        spans.extend(_fragment_spans(text, s))
+        start = text.find(s)
+        while start != -1:
+            spans.append((start, start + len(s)))
+            start = text.find(s, start + 1)
+        if fragments:
+            spans.extend(_fragment_spans(text, s))
     if not spans:
         return text
     spans.sort()

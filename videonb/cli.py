@@ -1,4 +1,5 @@
-"""The ``videonb`` command: ``videonb demo``, ``videonb analyze PATH``, ``videonb frames PATH``.
+"""The ``videonb`` command: ``videonb demo``, ``videonb analyze PATH``, ``videonb frames PATH``,
+``videonb doctor``.
 
 Everything runs locally: no key, no network.
 """
@@ -62,8 +63,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
     nb = Path(__file__).resolve().parent.parent / "notebooks"
     _print("")
     _print("Tutorials: open them in JupyterLab with")
-    _print(f"  pip install jupyterlab && jupyter lab {nb if nb.is_dir() else 'notebooks/'}")
+    _print(f"  {tutorials_command(nb if nb.is_dir() else Path('notebooks'))}")
     return 0
+
+
+def tutorials_command(notebooks: Path) -> str:
+    """The command that installs JupyterLab where videonb runs and opens the tutorials: the
+    venv's own ``python -m pip`` (a bare ``pip`` may be another Python's, and Debian's system
+    Python refuses it: "externally-managed-environment"), or a new venv first."""
+    import shlex
+
+    py = Path(sys.executable)
+    in_venv = sys.prefix != getattr(sys, "base_prefix", sys.prefix)
+    where = shlex.quote(str(notebooks))
+    if in_venv:
+        jupyter = shlex.quote(str(py.with_name("jupyter")))
+        return f"{shlex.quote(str(py))} -m pip install jupyterlab && {jupyter} lab {where}"
+    return (f"python3 -m venv .venv && .venv/bin/python -m pip install -e '.[demo]' jupyterlab "
+            f"&& .venv/bin/jupyter lab {where}")
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -116,6 +133,21 @@ def cmd_frames(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """The doctor's page as text (or JSON): a thin wrapper over videonb.notebook.doctor."""
+    from .notebook.doctor import checkup
+
+    found = checkup()
+    if args.json:
+        json.dump(found.to_dict(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        _print(found.text(front_end="not checked from the command line: run %videonb doctor in "
+                                    "the notebook (its browser tells what it plays and whether "
+                                    "widgets render)"))
+    return 0
+
+
 def _info_dict(video: object) -> dict[str, object]:
     info = video.info  # type: ignore[attr-defined]
     return {"path": str(info.path), "duration": info.duration, "fps": str(info.fps),
@@ -156,6 +188,11 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--max-side", type=int, default=None, help="resize so the longest side fits")
     f.add_argument("--out", help="write JPEGs and frames.html into this folder")
     f.set_defaults(func=cmd_frames)
+
+    doc = sub.add_parser("doctor", help="what a course helpdesk asks for: keys (where found, "
+                                        "never the key), ledger, cache, extras, versions")
+    doc.add_argument("--json", action="store_true", help="print JSON instead of text")
+    doc.set_defaults(func=cmd_doctor)
     return p
 
 

@@ -51,11 +51,45 @@ __all__ = [
 ]
 
 
+#: The line under a short error in IPython and Jupyter (the full traceback is one command away).
+TRACEBACK_HINT = ("(videonb: the full traceback is one command away: run %tb, or %videonb debug "
+                  "on to always see it)")
+
+
 class VideonbError(Exception):
     """Base class of every error videonb raises on purpose."""
 
     #: Short, stable machine-readable code (useful in tests and logs).
     code: str = "videonb_error"
+
+    def _render_traceback_(self) -> list[str]:
+        """How IPython and Jupyter show this error (IPython's ``_render_traceback_`` hook; plain
+        Python never calls it, so scripts get normal tracebacks).
+
+        The message already says what went wrong and what to do, so that is what is shown,
+        with one line saying how to get the traceback: the frames of videonb's loop thread
+        and of ``concurrent.futures`` would otherwise bury it.  The full traceback appears
+        when ``videonb.config.debug`` is on (``%videonb debug on``), and when the same error
+        is shown again in a later cell, which is what ``%tb`` does.  Either way it is
+        redacted, and the redacted traceback of an unexpected exception that this error
+        wraps (``.detail``) is added under it."""
+        from .settings import config
+
+        shell = _ipython()
+        full = bool(config.debug)
+        if not full and shell is not None:
+            # Remember where this error (with this very traceback) was first shown: shown again
+            # from a later cell is %tb.  A re-raise has a new traceback, so it stays short.
+            count = getattr(shell, "execution_count", None)
+            seen = self.__dict__.get("_videonb_shown")
+            if seen is None or seen[1] is not self.__traceback__:
+                self.__dict__["_videonb_shown"] = (count, self.__traceback__)
+            else:
+                full = seen[0] != count
+        if full:
+            return _full_traceback(self, shell)
+        name = type(self).__name__
+        return [f"\x1b[0;31m{name}\x1b[0m: {redact(str(self))}", f"\x1b[2m{TRACEBACK_HINT}\x1b[0m"]
 
 
 class VideoNotFoundError(VideonbError, FileNotFoundError):
@@ -281,3 +315,37 @@ class StorageError(VideonbError, OSError):
     folder and the environment variable that moves it."""
 
     code = "storage"
+
+
+# --------------------------------------------------------------------------------------------
+# How IPython shows them
+# --------------------------------------------------------------------------------------------
+def _ipython() -> object | None:
+    """The running IPython shell, or None (IPython is optional for this module)."""
+    import sys
+
+    if "IPython" not in sys.modules:
+        return None
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - a broken IPython install
+        return None
+    return get_ipython()
+
+
+def _full_traceback(exc: BaseException, shell: object | None) -> list[str]:
+    """``exc``'s whole traceback as IPython formats it (its current exception mode), redacted,
+    plus the redacted traceback of the unexpected exception it wraps (``exc.detail``)."""
+    import traceback
+
+    tb_formatter = getattr(shell, "InteractiveTB", None)
+    lines: list[str]
+    try:
+        lines = list(tb_formatter.structured_traceback(  # type: ignore[union-attr]
+            type(exc), exc, exc.__traceback__))
+    except Exception:  # noqa: BLE001 - no IPython formatter: the standard library's
+        lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
+    detail = getattr(exc, "detail", None)
+    if isinstance(detail, str) and detail:
+        lines.append("\nThe unexpected error inside it (redacted):\n" + detail)
+    return [redact(line) for line in lines]

@@ -26,6 +26,8 @@ class Config:
     embed_max_bytes: int = _env_int("VIDEONB_EMBED_MAX_BYTES", 1_000_000)
     #: Refuse to embed more than this even when asked (use a link or a file instead).
     embed_hard_limit: int = _env_int("VIDEONB_EMBED_HARD_LIMIT", 20_000_000)
+    #: Tallest an inline player is drawn, in pixels (a portrait clip gets a narrower player).
+    player_max_height: int = _env_int("VIDEONB_PLAYER_MAX_HEIGHT", 480)
     #: Longest side of frame-grid thumbnails, in pixels.
     grid_thumb_side: int = 320
     #: Longest side of timeline thumbnails, in pixels.
@@ -48,6 +50,9 @@ class Config:
     job_timeout: float = float(_env_int("VIDEONB_JOB_TIMEOUT", 3600))
     #: Seconds to wait for a provider's answer to one API request (connecting: 10 s).
     http_timeout: float = float(_env_int("VIDEONB_HTTP_TIMEOUT", 60))
+    #: In IPython and Jupyter a videonb error shows as its message and fix; with ``debug`` on
+    #: (``%videonb debug on``, or ``VIDEONB_DEBUG=1``) it shows the full traceback instead.
+    debug: bool = os.environ.get("VIDEONB_DEBUG", "").strip().lower() in ("1", "true", "yes", "on")
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))

@@ -26,15 +26,16 @@ from ..errors import InvalidOptionError, OutputTooLargeError
 from ..types import KeyMoment, Shot, format_time
 
 __all__ = ["player_html", "frame_grid_html", "timeline_html", "report_html", "page",
-           "provenance_line", "STYLE", "KIND_COLORS", "KIND_NAMES", "new_id", "esc", "data_uri",
-           "jpeg_data_uri"]
+           "provenance_line", "STYLE", "KIND_COLORS", "KIND_NAMES", "KIND_HELP", "new_id", "esc",
+           "data_uri", "jpeg_data_uri", "money_text", "local_note", "kinds_help", "moment_span",
+           "player_width"]
 
 #: Escape text for HTML (quotes too): every string from outside goes through it.
 esc = html.escape
 
-#: Colour of each kind of key moment (markers, legend, widget timeline).
+#: Colour of each kind of key moment (markers, legend, widget timeline): one per kind.
 KIND_COLORS = {
-    "cut": "#e4572e", "dissolve": "#8e44ad", "fade_in": "#2e86de", "fade_out": "#2e86de",
+    "cut": "#e4572e", "dissolve": "#8e44ad", "fade_in": "#2e86de", "fade_out": "#c2185b",
     "motion": "#27ae60", "brightness": "#f1c40f", "shot": "#7f8c8d", "event": "#16a085",
 }
 #: Readable name of each kind of key moment.
@@ -42,13 +43,75 @@ KIND_NAMES = {
     "cut": "cut", "dissolve": "dissolve", "fade_in": "fade in", "fade_out": "fade out",
     "motion": "motion", "brightness": "brightness", "shot": "shot", "event": "event",
 }
+#: What each kind of key moment is, and what the number in its label means (tooltips, legend).
+KIND_HELP = {
+    "cut": "a hard cut: the time is the first frame of the new shot",
+    "dissolve": "one shot blends into the next",
+    "fade_in": "the picture fades in from a flat colour (usually black)",
+    "fade_out": "the picture fades out to a flat colour (usually black)",
+    "motion": ("motion peak (N): the strongest burst of motion in its shot; N is how much the "
+               "picture changes from one frame to the next there, in grey levels (0-255, "
+               "averaged over the frame and half a second)"),
+    "brightness": ("brighter/darker (±N): the mean brightness changed by N grey levels (0-255) "
+                   "within half a second, e.g. a flash or a light switched on"),
+    "shot": "a continuous shot between two transitions",
+    "event": "something a model reported",
+}
+
+
+def kinds_help(kinds: Any) -> str:
+    """One line explaining the numbered labels among ``kinds`` (motion, brightness), or ''."""
+    present = [k for k in ("motion", "brightness") if k in set(kinds)]
+    return " · ".join(KIND_HELP[k] for k in present)
+
+
+def moment_span(m: Any) -> str:
+    """A moment's time as every output writes it: ``0:07.24`` or ``0:07.24–0:08.00``."""
+    if m.end - m.start > 0.05:
+        return f"{format_time(m.start)}–{format_time(m.end)}"
+    return format_time(m.start)
+
+
+def money_text(usd: float, *, estimate: bool = False, emulated: bool = False) -> str:
+    """``$0.60``, ``est. $0.60``; a job run against an emulator adds ``emulated (not billed)``."""
+    text = ("est. " if estimate else "") + f"${usd:.2f}"
+    return text + " emulated (not billed)" if emulated else text
+
+
+def local_note(prov: dict[str, Any] | None) -> str | None:
+    """The label of an output of the ``local`` provider (``local preview · not a generative
+    model``), shown in its caption and as a badge above the player; None for other outputs."""
+    if not prov or prov.get("provider") != "local":
+        return None
+    what = {"text_to_video": "local preview", "image_to_video": "local camera move",
+            "stylize": "local filter", "video_to_video": "local filter", "edit": "local inpainting",
+            "extend": "local extension"}.get(str(prov.get("operation")), "local render")
+    return f"{what} · not a generative model"
+
+
+def player_width(width: int, height: int, requested: int | None = None) -> int:
+    """Display width of a player for a ``width``×``height`` video: at most 640 px wide and
+    ``videonb.config.player_max_height`` tall (a portrait clip gets a narrower player)."""
+    from ..settings import config
+
+    if requested:
+        return int(requested)
+    w = min(640, max(1, int(width)))
+    if height > 0:
+        w = min(w, int(round(config.player_max_height * width / height)))
+    return max(48, w)
 
 STYLE = """<style>
 .vnb{font:13px/1.4 system-ui,-apple-system,'Segoe UI',sans-serif;color:inherit;max-width:100%}
-.vnb video{max-width:100%;height:auto;background:#000;display:block;border-radius:4px}
+.vnb video{max-width:100%;height:auto;background:#000;display:block;border-radius:4px;object-fit:contain}
+.vnb-badge{display:inline-block;font-size:11px;font-weight:600;padding:1px 7px;border-radius:3px;background:#fff3cd;color:#6b4e00;border:1px solid #e0c36a;margin:0 0 4px}
 .vnb-caption{opacity:.75;font-size:12px;margin:4px 0 8px}
 .vnb-note{font-size:12px;color:#b36b00;margin:2px 0 6px}
 .vnb-grid figure{margin:0;cursor:default}
+.vnb-grid figure[data-t]{cursor:pointer}
+.vnb-grid figure.vnb-active img{outline:3px solid #e4572e;outline-offset:-3px}
+.vnb-mark.vnb-active{outline:2px solid #e4572e;outline-offset:1px;z-index:1}
+.vnb-tl-shot.vnb-active{box-shadow:inset 0 0 0 3px #e4572e}
 .vnb-grid img{width:100%;display:block;border-radius:3px}
 .vnb-grid figcaption{font-size:11px;opacity:.8;text-align:center;font-variant-numeric:tabular-nums}
 .vnb-tl-bar{position:relative;height:34px;border-radius:4px;overflow:hidden;background:#ddd;margin:6px 0 2px}
@@ -60,7 +123,7 @@ STYLE = """<style>
 .vnb-list{list-style:none;padding:0;margin:6px 0;display:flex;flex-wrap:wrap;gap:6px}
 .vnb-list li{display:flex;gap:6px;align-items:center;border:1px solid rgba(128,128,128,.35);border-radius:4px;padding:3px 6px 3px 3px;cursor:pointer;max-width:320px}
 .vnb-list li img{height:40px;border-radius:2px}
-.vnb-list li.vnb-active{outline:2px solid #e4572e}
+.vnb-list li.vnb-active{outline:2px solid #e4572e;background:rgba(228,87,46,.12)}
 .vnb-kind{display:inline-block;width:9px;height:9px;border-radius:2px;margin-right:3px}
 .vnb-t{font-variant-numeric:tabular-nums;font-weight:600}
 .vnb h4{margin:10px 0 4px;font-size:13px}
@@ -170,16 +233,21 @@ def player_html(video: Any, *, embed: bool | str = "auto", max_bytes: int | None
             attrs.append("muted")
         if loop:
             attrs.append("loop")
-    disp_w = width or min(640, shown_w)
-    style = f'style="width:{int(disp_w)}px;max-width:100%"'
-    parts = [STYLE if with_style else "", '<div class="vnb vnb-player">',
-             f'<video {" ".join(attrs)} {style} src="{esc(src, quote=True)}"'
-             f'{poster_attr} data-mime="{esc(mime)}"></video>']
+    disp_w = player_width(shown_w, shown_h, width)
+    style = (f'style="width:{int(disp_w)}px;max-width:100%;'
+             f'max-height:{int(config.player_max_height)}px"')
+    prov = getattr(v, "provenance", None)
+    badge = local_note(prov)
+    parts = [STYLE if with_style else "", '<div class="vnb vnb-player">']
+    if badge:
+        # Above the player, where its controls cannot cover it (the frames carry it too).
+        parts.append(f'<div class="vnb-badge">{esc(badge)}</div>')
+    parts.append(f'<video {" ".join(attrs)} {style} src="{esc(src, quote=True)}"'
+                 f'{poster_attr} data-mime="{esc(mime)}"></video>')
     if note:
         parts.append(f'<div class="vnb-note">{esc(note)}</div>')
     if caption:
         parts.append(f'<div class="vnb-caption">{esc(v.name)} · {esc(info.summary())} · {mode}</div>')
-    prov = getattr(v, "provenance", None)
     if prov:
         parts.append(f'<div class="vnb-caption vnb-provenance">{esc(provenance_line(prov))}</div>')
     parts.append("</div>")
@@ -187,12 +255,19 @@ def player_html(video: Any, *, embed: bool | str = "auto", max_bytes: int | None
 
 
 def provenance_line(prov: dict[str, Any]) -> str:
-    """``runway/gen4.5 · job vnb_… (task id) · $0.60 · 5 s · prompt #ab12cd34``"""
-    bits = [f"{prov.get('provider')}/{prov.get('model')}"]
+    """``runway/gen4.5 · job vnb_… (task id) · $0.60 · 5 s · prompt #ab12cd34``; a local output
+    starts with what it is (``local preview · not a generative model``) and an emulated job
+    says ``$0.60 emulated (not billed)``."""
+    bits = []
+    note = local_note(prov)
+    if note:
+        bits.append(note)
+    bits.append(f"{prov.get('provider')}/{prov.get('model')}")
     if prov.get("job_id"):
         bits.append(f"job {prov['job_id']}" + (f" ({prov['remote_id']})" if prov.get("remote_id") else ""))
     cost = prov.get("cost_usd")
-    bits.append("free" if not cost else f"${cost:.2f}")
+    emulated = bool(prov.get("emulated"))
+    bits.append("free" if not cost and not emulated else money_text(cost or 0.0, emulated=emulated))
     if prov.get("seconds"):
         bits.append(f"{prov['seconds']:g} s")
     if prov.get("seed") is not None and prov.get("steps"):  # a model run on this machine
@@ -228,7 +303,8 @@ def _gif_html(v: Any, budget: int, width: int | None, with_style: bool, caption:
         raise OutputTooLargeError(
             f"A GIF of {v.name} needs {len(data)} bytes, over the {budget}-byte budget; use the "
             f"video player (gif=False) or raise max_bytes.")
-    disp_w = width or min(640, frames.images[0].shape[1] * 2)
+    gh, gw = frames.images[0].shape[:2]
+    disp_w = player_width(gw * 2, gh * 2, width)
     parts = [STYLE if with_style else "", '<div class="vnb vnb-player">',
              f'<img src="{data_uri(data, "image/gif")}" alt="{esc(v.name)} (animated GIF)" '
              f'style="width:{int(disp_w)}px;max-width:100%">']
@@ -337,7 +413,8 @@ def timeline_html(moments: Sequence[KeyMoment], *, duration: float,
         for m in moments:
             counts[m.kind] = counts.get(m.kind, 0) + 1
         legend = " ".join(
-            f'<span><span class="vnb-kind" style="background:{KIND_COLORS.get(k, "#999")}"></span>'
+            f'<span title="{esc(KIND_HELP.get(k, k))}"><span class="vnb-kind" '
+            f'style="background:{KIND_COLORS.get(k, "#999")}"></span>'
             f"{esc(KIND_NAMES.get(k, k))} {c}</span>" for k, c in sorted(counts.items()))
         out.append(f"<h4>{esc(heading)} · {len(shots) or 1} shot(s) · {legend}</h4>")
     # Shot bar
@@ -357,7 +434,7 @@ def timeline_html(moments: Sequence[KeyMoment], *, duration: float,
     for m in moments:
         left = 100 * min(max(m.start, 0.0), duration) / duration
         color = KIND_COLORS.get(m.kind, "#999")
-        title = f"{_span(m)} {KIND_NAMES.get(m.kind, m.kind)}" + (f": {m.label}" if m.label else "")
+        title = f"{moment_span(m)} {KIND_NAMES.get(m.kind, m.kind)}" + (f": {m.label}" if m.label else "")
         if m.end - m.start > 0.05:
             w = max(0.4, 100 * (m.end - m.start) / duration)
             out.append(f'<button class="vnb-mark vnb-span" data-t="{m.start:.4f}" data-kind="{esc(m.kind)}" '
@@ -379,11 +456,15 @@ def timeline_html(moments: Sequence[KeyMoment], *, duration: float,
                 img = f'<img src="{jpeg_data_uri(m.thumbnail, max_side=side, quality=65)}" alt="">'
             label = esc(m.label) if m.label and m.label != m.kind else ""
             out.append(
-                f'<li data-t="{m.start:.4f}" data-end="{m.end:.4f}" title="{esc(_span(m))}">{img}<span>'
+                f'<li data-t="{m.start:.4f}" data-end="{m.end:.4f}" '
+                f'title="{esc(moment_span(m) + " " + KIND_HELP.get(m.kind, m.kind))}">{img}<span>'
                 f'<span class="vnb-kind" style="background:{color}"></span>'
-                f'<span class="vnb-t">{esc(_span(m))}</span> {esc(KIND_NAMES.get(m.kind, m.kind))}'
+                f'<span class="vnb-t">{esc(moment_span(m))}</span> {esc(KIND_NAMES.get(m.kind, m.kind))}'
                 + (f"<br>{label}" if label else "") + "</span></li>")
         out.append("</ul>")
+        explained = kinds_help(m.kind for m in moments)
+        if explained:
+            out.append(f'<div class="vnb-caption vnb-help">{esc(explained)}</div>')
         if len(moments) > len(listed):
             out.append(f'<div class="vnb-caption">{len(moments) - len(listed)} more moment(s) '
                        f"not listed (markers above show all).</div>")
@@ -395,12 +476,6 @@ def timeline_html(moments: Sequence[KeyMoment], *, duration: float,
     return "".join(out)
 
 
-def _span(m: KeyMoment) -> str:
-    if m.end - m.start > 0.05:
-        return f"{format_time(m.start)}–{format_time(m.end)}"
-    return format_time(m.start)
-
-
 def _seek_script(root_id: str, player_id: str, *, duration: float | None = None) -> str:
     """Progressive enhancement: clicks on ``[data-t]`` inside ``root_id`` seek ``player_id``."""
     cfg = json.dumps({"root": root_id, "player": player_id, "duration": duration})
@@ -409,8 +484,13 @@ def _seek_script(root_id: str, player_id: str, *, duration: float | None = None)
             "r.querySelectorAll('[data-t]').forEach(function(el){el.addEventListener('click',"
             "function(e){e.preventDefault();var t=parseFloat(el.getAttribute('data-t'));"
             "v.currentTime=t+0.001;r.setAttribute('data-last-seek',String(t));"
-            "r.querySelectorAll('.vnb-active').forEach(function(a){a.classList.remove('vnb-active')});"
-            "el.classList.add('vnb-active');});});"
+            # the clicked card (and the marker or card of the same moment) stays highlighted;
+            # in a report the timeline and the grid share one highlight
+            "var scope=r.closest('.vnb-report')||r;"
+            "scope.querySelectorAll('.vnb-active').forEach(function(a){a.classList.remove('vnb-active')});"
+            "el.classList.add('vnb-active');var k=el.getAttribute('data-t');"
+            "r.querySelectorAll('.vnb-mark[data-t],.vnb-list li[data-t]').forEach(function(o){"
+            "if(o.getAttribute('data-t')===k)o.classList.add('vnb-active');});});});"
             "var ph=r.querySelector('.vnb-playhead');"
             "if(ph){var u=function(){var d=c.duration||v.duration;if(d>0)"
             "ph.style.left=(100*Math.min(v.currentTime/d,1))+'%';};"

@@ -12,7 +12,7 @@ import sys
 import time
 from typing import Any
 
-from .html import STYLE, esc
+from .html import STYLE, esc, money_text
 
 __all__ = ["ProgressDisplay", "job_html", "estimate_text"]
 
@@ -32,7 +32,8 @@ def job_line(rec: Any, started: float | None = None) -> str:
     elapsed = f" · {time.time() - (started or rec.created_at):.0f} s"
     cost = ""
     if rec.cost_estimate:
-        cost = f" · est. ${rec.cost_estimate:.2f}"
+        cost = " · " + money_text(rec.cost_estimate, estimate=True,
+                                  emulated=bool(getattr(rec, "emulated", None)))
     remote = f" · {rec.remote_id}" if rec.remote_id else ""
     return f"{rec.provider}/{rec.model}: {rec.status}{pct}{elapsed}{cost} · job {rec.id}{remote}"
 
@@ -49,13 +50,15 @@ def job_html(rec: Any, started: float | None = None, hint: str = "") -> str:
             f'<div class="vnb-caption">{esc(job_line(rec, started))}</div>{bar}{err}{tip}</div>')
 
 
-def estimate_text(spec: Any, seconds: float | None) -> str | None:
-    """``estimated $0.60 (5 s × $0.120/s)``, or None when the model has no price on record."""
+def estimate_text(spec: Any, seconds: float | None, *, emulated: bool = False) -> str | None:
+    """``estimated $0.60 (5 s × $0.120/s)``, or None when the model has no price on record;
+    ``emulated`` (the server is one of videonb's emulators) adds that nothing is billed."""
     est = spec.estimate(seconds)
     if not est:
         return None
     s = seconds if seconds is not None else (spec.default_duration or 0)
-    return f"estimated ${est:.2f} ({s:g} s × ${spec.price_per_second:.3f}/s)"
+    text = f"estimated ${est:.2f} ({s:g} s × ${spec.price_per_second:.3f}/s)"
+    return text + " — emulated, not billed" if emulated else text
 
 
 class ProgressDisplay:
@@ -67,9 +70,9 @@ class ProgressDisplay:
         self.last = ""
         self.notebook = _in_notebook()
 
-    def estimate(self, provider: Any, req: Any) -> None:
+    def estimate(self, provider: Any, req: Any, *, emulated: bool = False) -> None:
         """Show what is about to be spent, before the submit."""
-        text = estimate_text(provider.model(req.model), req.seconds)
+        text = estimate_text(provider.model(req.model), req.seconds, emulated=emulated)
         if text is None:
             return
         line = f"{provider.name}/{req.model}: {text} — submitting"

@@ -12,6 +12,11 @@ __all__ = ["load_ipython_extension"]
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    from .magics import VideoNbMagics
+    from .magics import VideoNbMagics, empty_cell_magic_body
 
     ipython.register_magics(VideoNbMagics)
+    # An empty %%videogen body reaches videonb (which says what to write) instead of IPython's
+    # own "did you mean the line magic?" (see magics.empty_cell_magic_body).
+    cleanup = getattr(ipython, "input_transformers_cleanup", None)
+    if isinstance(cleanup, list) and empty_cell_magic_body not in cleanup:
+        cleanup.append(empty_cell_magic_body)

@@ -11,6 +11,7 @@ instead of a traceback.  Options are traitlets, so
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
 import string
 import sys
@@ -21,7 +22,7 @@ from traitlets import Dict, Unicode
 
 from ..errors import VideonbError
 
-__all__ = ["VideoNbMagics", "interpolate"]
+__all__ = ["VideoNbMagics", "interpolate", "empty_cell_magic_body"]
 
 HELP = """videonb magics (every one wraps a plain Python function):
 
@@ -32,9 +33,13 @@ HELP = """videonb magics (every one wraps a plain Python function):
   %analyze PATH_OR_VAR ["question"] [--provider P] [--frames N] [--as NAME]
       → videonb.analyze(video, question=...)
   %videonb providers | jobs [cancel ID | resume [ID]] | resume | config
-          | key PROVIDER | alias NAME PROVIDER/MODEL | help | version
+          | key PROVIDER | alias NAME PROVIDER/MODEL | debug [on|off] | doctor | help | version
       key PROVIDER asks for that provider's key with hidden input (kept in memory only)
       → videonb.set_key(provider)
+      debug on: errors show their full (redacted) traceback, not only message and fix
+      → videonb.config.debug = True   (%tb shows the last error's traceback either way)
+      doctor: what this front end plays, where keys were found, ledger and cache, extras
+      → videonb.doctor()
 
   Widgets: videonb.explore(video), videonb.GeneratePanel(), videonb.AnalyzePanel(),
   videonb.ComparePanel() (see videonb.widgets).
@@ -81,6 +86,52 @@ def _split(line: str) -> list[str]:
         return shlex.split(line.replace("\r", ""))
     except ValueError as exc:
         raise _UsageError(f"could not parse the options ({exc}); check the quotes.") from None
+
+
+_FLAGS = ("--no-wait", "--refresh", "--no-interpolate")
+
+
+def _prompt_below(line: str, what: str, aliases: Any = ()) -> str:
+    """The one message for a %%videogen without a prompt (empty cell body, or used as a line
+    magic): write the prompt on the lines below the magic's own line.  Words of ``line`` that
+    are not options or a provider (a prompt typed on the magic's line) go below it."""
+    from ..providers.registry import provider_classes
+
+    try:
+        words = _split(line)
+    except _UsageError:
+        words = line.split()
+    known = set(provider_classes()) | set(aliases)
+    head: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w.startswith("--"):
+            head.append(w)
+            if w not in _FLAGS and "=" not in w and i + 1 < len(words):
+                i += 1
+                head.append(shlex.quote(words[i]))
+        elif i == 0 and (w in known or w.split("/", 1)[0] in known):
+            head.append(w)
+        else:
+            rest.append(w)
+        i += 1
+    first = " ".join(["%%videogen", *head])
+    prompt = " ".join(rest) or "a paper boat on a pond at sunset"
+    return (f"{what}: write the prompt on the lines below {first}, for example\n"
+            f"    {first}\n    {prompt}\n(in a script: videonb.generate({prompt!r})).")
+
+
+def empty_cell_magic_body(lines: list[str]) -> list[str]:
+    """IPython input transformer: a ``%%videogen …`` cell with nothing below its first line gets
+    an empty line as its body.  IPython answers a cell magic with an empty body itself, before
+    the magic runs ("did you mean the line magic %videogen?"), which sends the user to the line
+    form, which is wrong; with a body of one empty line, videonb says what to write instead."""
+    if (lines and re.match(r"%%videogen(\s|$)", lines[0])
+            and not "".join(lines[1:]).strip()):
+        return [lines[0].rstrip("\r\n") + "\n", "\n"]
+    return lines
 
 
 def _videogen_parser() -> _Parser:
@@ -141,9 +192,8 @@ class VideoNbMagics(Magics):
         from ..settings import config
 
         if cell is None:
-            self._fail("%%videogen is a cell magic: put the options on the first line and the "
-                       "prompt in the cell body (two percent signs). For one-liners use "
-                       "videonb.generate('prompt').")
+            self._fail(_prompt_below(line, "%%videogen is a cell magic (two percent signs)",
+                                     self.aliases))
             return None
         try:
             args = _videogen_parser().parse_args(_split(line))
@@ -166,7 +216,7 @@ class VideoNbMagics(Magics):
                                      refresh=args.refresh)
             else:
                 if not prompt:
-                    raise _UsageError("the cell is empty: write the prompt in the cell body.")
+                    raise _UsageError(_prompt_below(line, "the cell is empty", self.aliases))
                 image = self._resolve_video(args.image) if args.image else None
                 result = api.generate(prompt, provider=target, seconds=args.seconds,
                                       ratio=args.ratio, image=image, seed=args.seed,
@@ -219,8 +269,8 @@ class VideoNbMagics(Magics):
     # --- %videonb ------------------------------------------------------------------------------
     @line_cell_magic
     def videonb(self, line: str, cell: str | None = None) -> Any:
-        """%videonb providers | jobs | resume | config | key PROVIDER | alias NAME TARGET | help |
-        version"""
+        """%videonb providers | jobs | resume | config | key PROVIDER | alias NAME TARGET |
+        debug [on|off] | doctor | help | version"""
         from ..providers import api
         from ..settings import config
         from ..version import __version__
@@ -260,6 +310,21 @@ class VideoNbMagics(Magics):
             return None
         if cmd == "config":
             return config
+        if cmd == "doctor":
+            from .doctor import doctor
+
+            return doctor()
+        if cmd == "debug":
+            if len(words) == 2 and words[1] in ("on", "off"):
+                config.debug = words[1] == "on"
+            elif len(words) != 1:
+                self._fail("usage: %videonb debug [on | off]")
+                return None
+            print("videonb: debug is " + ("on: errors show their full (redacted) traceback."
+                                          if config.debug else
+                                          "off: errors show their message and fix; %tb shows "
+                                          "the last one's traceback."))
+            return None
         if cmd == "key":
             if len(words) != 2:
                 self._fail("usage: %videonb key PROVIDER, e.g. %videonb key runway (asks for the "

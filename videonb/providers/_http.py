@@ -32,6 +32,7 @@ from ..errors import (
     ProviderRetiredError,
     RateLimitError,
 )
+from . import emulation
 
 __all__ = ["client", "call", "download_to", "error_message", "retry_after_seconds",
            "json_object", "number", "segment", "transport_errors"]
@@ -273,6 +274,7 @@ async def call(method: str, url: str, *, provider: str, headers: dict[str, str] 
         except httpx.HTTPError as exc:
             raise ProviderHTTPError(f"{provider}: HTTP failure ({type(exc).__name__}).",
                                     provider=provider, retryable=not submit) from None
+        emulation.observe(url, resp.headers)  # is this server one of videonb's emulators?
         status = resp.status_code
         if status < 400:
             return resp

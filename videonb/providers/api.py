@@ -18,6 +18,7 @@ from ..errors import (
     LedgerError,
     StorageError,
 )
+from . import emulation
 from .base import Analysis, Provider, Request, hash_file
 from .boundary import guarded
 from .jobs import Job, check_row, driving, follow, run_job, video_from_record
@@ -123,7 +124,10 @@ async def _start(prov: Provider, req: Request, *, refresh: bool) -> tuple[Any, J
     claim = led.claim(provider=prov.name, model=req.model, operation=req.operation,
                       request_json=req.to_json(), cache_key=key, prompt_hash=req.prompt_hash,
                       cost_estimate=estimate, budget=None if prov.local else config.budget_usd,
-                      use_cache=not refresh, describe=f"This {prov.name} job")
+                      use_cache=not refresh, describe=f"This {prov.name} job",
+                      # emulated jobs rehearse the budget among themselves; they never hold
+                      # back a job that may go to a real provider
+                      count_emulated=emulation.emulated(prov.endpoint))
     if claim.kind == "cached":
         return video_from_record(claim.record, req, cached=True), None, False
     return None, Job(claim.record, prov, req, led), claim.kind == "created"
@@ -222,7 +226,7 @@ def _sync(coro_fn: Any, *args: Any, progress: bool = True, **kwargs: Any) -> Any
                 kwargs.get("refresh")
                 or _ledger_for(prepared[0]).cached(
                     prepared[1].cache_key(prepared[0].endpoint)) is None):
-            display.estimate(*prepared)
+            display.estimate(*prepared, emulated=emulation.emulated(prepared[0].endpoint))
         state: dict[str, Any] = {}
         kwargs["on_update"] = lambda rec: state.__setitem__("rec", rec)  # called on the loop thread
 
@@ -331,11 +335,70 @@ def _op_sync(op: str, video: Any, prompt: str, kwargs: dict[str, Any], *, inputs
                  provider_options=kwargs, progress=progress)
 
 
-def extend(video: Any, prompt: str = "", *, seconds: float = 2.0, mode: str = "auto",
+def extend(video: Any, prompt: str = "", *, seconds: float | None = None, mode: str = "auto",
            **kwargs: Any) -> Any:
-    """Continue a video by ``seconds`` (local: continue the last camera move, or hold)."""
-    return _op_sync("extend", video, prompt, {**kwargs, "seconds": seconds}, inputs={},
-                    options={"mode": mode})
+    """Continue a video by ``seconds``.
+
+    ``local`` continues the last camera move, or holds (2 s by default).  A hosted model
+    that extends natively (Gemini Omni; Luma for a video Luma made) gets the video itself.
+    Any other image-to-video model continues it from its **last frame**: that frame goes to
+    the model as an image-to-video job (through the ledger, budget and cache like any job),
+    and the generated clip is joined to the original without a visible seam
+    (:func:`videonb.media.continuation.join_continuation`).  ``seconds`` defaults to the
+    model's default duration; the result's provenance says which way it went."""
+    from . import runtime
+
+    name, src, spec, native = _extend_plan(video, mode, kwargs)
+    if native is not None:
+        # One job on the video itself: the usual foreground path (estimate, progress, key).
+        return _mark_native(_op_sync("extend", src, prompt, {
+            **kwargs, "provider": name, "model": spec.id,
+            "seconds": seconds if seconds is not None else native.pop("seconds", None)},
+            inputs={}, options=native), name)
+    kwargs.pop("progress", None)
+    return runtime.run_sync(extend_async(src, prompt, seconds=seconds, mode=mode, **kwargs))
+
+
+def _mark_native(result: Any, name: str) -> Any:
+    """A native extension's Video says so in its provenance (``method``), as the last-frame
+    way does; a Job (``wait=False``) is returned as it is."""
+    prov = getattr(result, "provenance", None)
+    if isinstance(prov, dict) and "method" not in prov:
+        how = "local continuation" if name == "local" else f"native: {name} extends the video"
+        result.provenance = {**prov, "method": how}
+    return result
+
+
+def _extend_plan(video: Any, mode: str, kwargs: dict[str, Any]) -> tuple[str, Any, Any, Any]:
+    """(provider name, Video, spec, job options when the provider extends ``video`` itself
+    or ``None`` when it goes the last-frame way); ``kwargs`` are left as they are."""
+    from ..media.video import as_video
+
+    name, model = _split(kwargs.get("provider"), kwargs.get("model"))
+    try:
+        src = as_video(video)
+        prov = get_provider(name, api_key=kwargs.get("api_key"), base_url=kwargs.get("base_url"),
+                            **{k: v for k, v in kwargs.items() if k not in _KNOWN
+                               and k not in ("provider", "model", "progress")})
+        spec = prov.model(model)
+        prov.check_retired(spec)
+    except BaseException as exc:
+        raise guarded(exc, name) from None
+    if not (prov.local or ("extend" in spec.operations and prov.extends_natively(spec, src))):
+        if "image_to_video" not in spec.operations:
+            can = [m for m, sp in prov.models.items() if not prov.retired(sp)
+                   and ("image_to_video" in sp.operations or "extend" in sp.operations)]
+            raise guarded(InvalidOptionError(
+                f"{name}/{spec.id} can neither extend a video nor animate an image, so it "
+                f"cannot continue one. Models of {name} that can: {', '.join(can) or 'none'}."),
+                name) from None
+        return name, src, spec, None
+    options: dict[str, Any] = {"mode": mode}
+    if prov.local:
+        options["seconds"] = 2.0  # the local default (used only when none is given)
+    else:
+        options["extend_generation"] = (src.provenance or {}).get("remote_id")
+    return name, src, spec, options
 
 
 _KNOWN = ("seconds", "ratio", "seed", "wait", "refresh", "timeout", "api_key", "base_url",
@@ -350,12 +413,67 @@ def _kw(kwargs: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-async def extend_async(video: Any, prompt: str = "", *, seconds: float = 2.0, mode: str = "auto",
-                       **kwargs: Any) -> Any:
+async def extend_async(video: Any, prompt: str = "", *, seconds: float | None = None,
+                       mode: str = "auto", **kwargs: Any) -> Any:
     """Async twin of :func:`extend`."""
-    return await _generate_async("extend", prompt, kwargs.pop("provider", None),
-                                 kwargs.pop("model", None), inputs={"video": video},
-                                 options={"mode": mode}, **_kw({**kwargs, "seconds": seconds}))
+    name, src, spec, native = _extend_plan(video, mode, kwargs)
+    for k in ("provider", "model"):
+        kwargs.pop(k, None)
+    if native is not None:
+        default = native.pop("seconds", None)
+        return _mark_native(await _generate_async(
+            "extend", prompt, name, spec.id, inputs={"video": src}, options=native,
+            **_kw({**kwargs, "seconds": seconds if seconds is not None else default})), name)
+    return await _extend_from_last_frame(src, prompt, name, spec, seconds, kwargs)
+
+
+async def _extend_from_last_frame(src: Any, prompt: str, name: str, spec: Any,
+                                  seconds: float | None, kwargs: dict[str, Any]) -> Any:
+    """Last frame → an image-to-video job → the original joined with its continuation."""
+    from ..media.continuation import join_continuation, last_frame
+    from ..media.video import Video
+
+    try:
+        still = await asyncio.to_thread(last_frame, src)
+    except BaseException as exc:
+        raise guarded(exc, name) from None
+    ratio = kwargs.pop("ratio", None) or _nearest_ratio(spec.ratios, src.info)
+    kwargs.pop("wait", None)
+    cont = await _generate_async("image_to_video", prompt, name, spec.id, inputs={"image": still},
+                                 **_kw({**kwargs, "seconds": seconds, "ratio": ratio}))
+    try:
+        joined = await asyncio.to_thread(join_continuation, src, cont)
+    except BaseException as exc:
+        raise guarded(exc, name) from None
+    out = Video(joined, name=f"{name}-extended.mp4")
+    out.provenance = {**(cont.provenance or {}), "operation": "extend",
+                      "method": "last frame → image_to_video → join",
+                      "extended_from": str(getattr(src, "path", "")),
+                      "continuation": str(cont.path)}
+    return out
+
+
+def _nearest_ratio(ratios: tuple[str, ...], info: Any) -> str | None:
+    """The model's ratio closest to the video's shape (``"16:9"`` or ``"1280:720"`` forms)."""
+    import math
+
+    if not ratios:
+        return None
+    w = float(getattr(info, "display_width", 0) or info.width)
+    h = float(getattr(info, "display_height", 0) or info.height)
+    want = math.log(w / h) if w > 0 and h > 0 else 0.0
+
+    def value(r: str) -> float:
+        for sep in (":", "x"):
+            if sep in r:
+                a, b = r.split(sep, 1)
+                try:
+                    return math.log(float(a) / float(b))
+                except (ValueError, ZeroDivisionError):
+                    return 99.0
+        return 99.0
+
+    return min(ratios, key=lambda r: abs(value(r) - want))
 
 
 def edit(video: Any, prompt: str = "", *, mask: Any = None, boxes: Any = None, **kwargs: Any) -> Any:
@@ -407,9 +525,12 @@ async def analyze_async(video: Any, *, provider: str | None = None, model: str |
         prov = get_provider(name, api_key=api_key, base_url=base_url, **provider_options)
         if prov.needs_key:
             prov.key()  # a missing or unusable key fails here, before any upload
-        return await prov.analyze(v, question=question, model=model, frames=frames)
+        result = await prov.analyze(v, question=question, model=model, frames=frames)
     except BaseException as exc:
         raise guarded(exc, name) from None
+    if not prov.local and emulation.emulated(prov.endpoint) and isinstance(result.raw, dict):
+        result.raw["emulated"] = True  # the answer is an emulator's, not a model's
+    return result
 
 
 def analyze(video: Any, *, provider: str | None = None, model: str | None = None,
@@ -438,45 +559,23 @@ async def ask_async(video: Any, question: str, **kwargs: Any) -> str:
 
 
 # --- bookkeeping ---------------------------------------------------------------------------------
-class _Table(list):  # type: ignore[type-arg]
-    """A list of rows that renders as an HTML table (and plain text)."""
-
-    def __init__(self, rows: list[Any], columns: list[str], title: str) -> None:
-        super().__init__(rows)
-        self.columns, self.title = columns, title
-
-    def _repr_html_(self) -> str:
-        from ..display.html import esc
-
-        head = "".join(f"<th>{esc(c)}</th>" for c in self.columns)
-        body = "".join("<tr>" + "".join(f"<td>{esc(str(getattr(r, c, '')))}</td>" for c in self.columns)
-                       + "</tr>" for r in self)
-        return (f'<div class="vnb"><b>{esc(self.title)}</b><table><thead><tr>{head}</tr></thead>'
-                f"<tbody>{body}</tbody></table></div>")
-
-    def __repr__(self) -> str:
-        widths = [max(len(c), *(len(str(getattr(r, c, ""))) for r in self)) if self else len(c)
-                  for c in self.columns]
-        line = "  ".join(c.ljust(w) for c, w in zip(self.columns, widths))
-        rows = ["  ".join(str(getattr(r, c, "")).ljust(w) for c, w in zip(self.columns, widths))
-                for r in self]
-        return "\n".join([self.title, line, *rows])
-
-
 def providers() -> Any:
-    """Providers and models: capabilities, limits, prices, and whether a key is set (never the key)."""
-    rows = list_providers()
-    cols = ["provider", "model", "operations", "durations", "ratios", "max_prompt", "price", "key",
-            "available"]
-    return _Table(rows, cols, "videonb providers")
+    """Providers and models: capabilities, limits, prices with their sources, announced
+    shutdowns, and whether a key is set (never the key).  A list of rows that shows as a table
+    fitting the notebook (details on demand); models already shut down are listed apart, in
+    ``.retired``."""
+    from ..display.tables import providers_table
+
+    return providers_table(list_providers())
 
 
 def jobs(*, limit: int = 50, status: str | None = None) -> Any:
-    """Jobs recorded in the ledger, newest first."""
-    rows = ledger().all(limit=limit, status=status)
-    cols = ["id", "provider", "model", "operation", "status", "progress", "cost_estimate", "cost",
-            "remote_id", "error_code", "output_path"]
-    return _Table(rows, cols, f"videonb jobs ({ledger().path})")
+    """Jobs recorded in the ledger, newest first (a list of records that shows as a table;
+    emulated jobs are marked as such)."""
+    from ..display.tables import jobs_table
+
+    led = ledger()
+    return jobs_table(led.all(limit=limit, status=status), where=str(led.path))
 
 
 def _recorded_request(rec: Any, led: Ledger) -> Request:

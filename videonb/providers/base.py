@@ -8,16 +8,18 @@ ratios, prompt limits, inputs and price per second — which is checked
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from ..errors import InvalidOptionError
+from ..errors import InvalidOptionError, ProviderRetiredError
 
 __all__ = ["Operation", "ModelSpec", "Request", "PollResult", "Provider", "Analysis",
-           "render_details", "RENDER_TAG"]
+           "render_details", "RENDER_TAG", "today"]
 
 #: What a model can do.
 Operation = Literal["text_to_video", "image_to_video", "video_to_video", "extend", "edit",
@@ -46,6 +48,33 @@ class ModelSpec:
     price_note: str = ""
     price_source: str = ""
     notes: str = ""
+    #: ISO date (``"2026-09-24"``) the provider shuts (or shut) this model down, as its own
+    #: deprecation notice says; ``None``: no shutdown announced.  From that day on a request
+    #: for it fails with :class:`~videonb.errors.ProviderRetiredError` before anything is
+    #: sent; before it, ``videonb.providers()`` shows the date so users see it coming.
+    retired_on: str | None = None
+    #: The model the provider names instead (``None``: none named).
+    replacement: str | None = None
+    #: Where the shutdown date comes from (a page or the SDK, with the date it was read).
+    retired_source: str = ""
+
+    def lifecycle(self, on: "_dt.date | None" = None) -> str:
+        """``"current"``, ``"retiring"`` (a shutdown date is announced) or ``"retired"``."""
+        if not self.retired_on:
+            return "current"
+        when = _dt.date.fromisoformat(self.retired_on)
+        return "retired" if (on or today()) >= when else "retiring"
+
+    def is_retired(self, on: "_dt.date | None" = None) -> bool:
+        return self.lifecycle(on) == "retired"
+
+    def retirement_note(self, on: "_dt.date | None" = None) -> str:
+        """``"retired 2026-09-24 → gpt-6-luna"``, ``"retiring 2027-01-14 → …"`` or ``""``."""
+        state = self.lifecycle(on)
+        if state == "current":
+            return ""
+        return f"{state} {self.retired_on}" + (f" → {self.replacement}" if self.replacement
+                                               else " (no replacement named)")
 
     def describe_durations(self) -> str:
         if not self.durations:
@@ -62,6 +91,19 @@ class ModelSpec:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def today() -> "_dt.date":
+    """The date model shutdowns are judged by: ``$VIDEONB_TODAY`` (ISO, for reproducible tests
+    and notebooks) if set, else today's UTC date."""
+    pinned = os.environ.get("VIDEONB_TODAY", "").strip()
+    if pinned:
+        try:
+            return _dt.date.fromisoformat(pinned)
+        except ValueError:
+            raise InvalidOptionError(f"VIDEONB_TODAY={pinned[:20]!r} is not an ISO date "
+                                     f"(YYYY-MM-DD).") from None
+    return _dt.datetime.now(_dt.timezone.utc).date()
 
 
 @dataclass
@@ -168,11 +210,20 @@ class Analysis:
     shots: list[Any] = field(default_factory=list)
     cost_usd: float | None = None
     raw: Any = None
+    #: One record per model moment (``media.grounding.Grounding``): the model's own time, the
+    #: shot boundary it was snapped to (or none near: ``flagged``), and the distance.
+    grounding: list[Any] = field(default_factory=list)
 
     def _repr_html_(self) -> str:
         from ..display.analysis import analysis_html
 
-        return analysis_html(self)
+        html = analysis_html(self)
+        if self.grounding:
+            from ..display.html import esc
+            from ..media.grounding import describe
+
+            html += f'<div class="vnb"><small>{esc(describe(self.grounding))}</small></div>'
+        return html
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         return {"text/html": self._repr_html_(), "text/plain": repr(self)}
@@ -202,6 +253,10 @@ class Provider:
     default_model: ClassVar[str] = ""
     #: True when outputs are rendered locally (no network, no cost).
     local: ClassVar[bool] = False
+    #: ``"module:Class"`` of the loopback emulator of this provider's API in
+    #: ``videonb.testing.emulators`` (a name only: the main floors never import the side wing);
+    #: ``registry.emulated_providers()`` lists them for tests and the offline tutorials.
+    emulator: ClassVar[str] = ""
     #: True when :meth:`render` takes a ``progress`` callable (local renderers that can report
     #: how far they are, e.g. per denoising step, and stop between steps).
     reports_progress: ClassVar[bool] = False
@@ -240,15 +295,43 @@ class Provider:
         mid = model or self.default_model
         spec = self.models.get(mid)
         if spec is None:
-            known = ", ".join(sorted(self.models)) or "(none)"
+            known = ", ".join(sorted(m for m, sp in self.models.items()
+                                     if not self.retired(sp))) or "(none)"
             raise InvalidOptionError(
                 f"'{self.name}' has no model '{mid}'. Models: {known}. Run videonb.providers() "
                 f"for the full table.")
         return spec
 
+    def retired(self, spec: ModelSpec) -> bool:
+        """True when ``spec`` is shut down for this instance (a provider whose models live on
+        at other servers, such as OpenAI-compatible gateways, narrows this to its own host)."""
+        return spec.is_retired()
+
+    def extends_natively(self, spec: ModelSpec, video: Any) -> bool:
+        """True when ``spec`` can continue ``video`` itself (its ``extend`` operation); the
+        default is "whenever it lists extend".  ``videonb.extend()`` otherwise continues the
+        video from its last frame with the model's image-to-video."""
+        return "extend" in spec.operations
+
+    def check_retired(self, spec: ModelSpec) -> None:
+        """:class:`~videonb.errors.ProviderRetiredError` naming the replacement when ``spec``
+        is shut down: called before any key lookup, upload or request."""
+        if not self.retired(spec):
+            return
+        instead = (f" {self.name}'s named replacement is {spec.replacement!r}: "
+                   f"model={spec.replacement!r}." if spec.replacement
+                   else f" {self.name} names no replacement.")
+        src = f" (source: {spec.retired_source})" if spec.retired_source else ""
+        raise ProviderRetiredError(
+            f"{self.name}/{spec.id} was shut down on {spec.retired_on}{src}; nothing was "
+            f"sent.{instead} videonb.providers() lists the current models.",
+            provider=self.name, detail_code="retired")
+
     def validate(self, req: Request) -> ModelSpec:
-        """Check ``req`` against the model's limits; raise InvalidOptionError naming allowed values."""
+        """Check ``req`` against the model's limits; raise InvalidOptionError naming allowed
+        values (ProviderRetiredError for a model shut down, before anything else)."""
         spec = self.model(req.model)
+        self.check_retired(spec)
         if req.operation not in spec.operations:
             can = ", ".join(spec.operations)
             raise InvalidOptionError(

@@ -48,16 +48,56 @@ def _name(value: Any) -> str:
 
 #: Inline request limit used by default (the docs quote 20 MB; some pages say 100 MB).
 INLINE_LIMIT = 20 * 1024 * 1024
-_PRICE = "token-billed: Gemini 2.5 Flash $0.30 per 1M input tokens (video ≈ 300 tokens/s at 1 fps)"
+#: Prices per 1M tokens [ai.google.dev pricing, 2026-09-24/10-07, providers.md section 3.3].
+_PRICES = "ai.google.dev pricing 2026-09-24 (providers.md section 3.3)"
+#: The shutdown of the 2.5 family [ai.google.dev/gemini-api/docs/deprecations, as read on
+#: 2026-11-10 and quoted by dev.to/aideprecations: gemini-2.5-flash and -pro shut down
+#: 2026-12-01, requests then routed to the named replacements and billed at their rates;
+#: "gemini-2.5-flash-lite is not deprecated and remains available ... until further
+#: notice"].  videonb refuses the old id instead of letting Google answer with another model
+#: at another price.  Older ids: the same page's 2025-2026 copies (gemini_models.RETIRED).
+_DEPR = "ai.google.dev/gemini-api/docs/deprecations (read 2026-11-10, via dev.to/aideprecations)"
+_OLD = "ai.google.dev/gemini-api/docs/deprecations (2025-2026 copies)"
+
+
+def _spec(mid: str, note: str, **kw: Any) -> ModelSpec:
+    return ModelSpec(mid, ("analyze",), prompt_required=False, price_note=note,
+                     price_source=_PRICES if note else "", **kw)
+
 
 MODELS = {
-    "gemini-2.5-flash": ModelSpec("gemini-2.5-flash", ("analyze",), prompt_required=False,
-                                  price_note=_PRICE),
-    "gemini-2.5-pro": ModelSpec("gemini-2.5-pro", ("analyze",), prompt_required=False,
-                                price_note="token-billed: $1.25 per 1M input tokens (≤200k prompt)"),
-    "gemini-2.5-flash-lite": ModelSpec("gemini-2.5-flash-lite", ("analyze",), prompt_required=False,
-                                       price_note="token-billed, cheapest Gemini"),
+    "gemini-3.5-flash-lite": _spec(
+        "gemini-3.5-flash-lite", "token-billed: $0.30 per 1M input tokens, $2.50 output (video "
+        "≈ 100 tokens/s at 1 fps on Gemini 3)"),
+    "gemini-3.8-flash": _spec(
+        "gemini-3.8-flash", "token-billed: $0.75 per 1M input tokens through 2026-12-31, then "
+        "$1.50; $3.75 / $7.50 output"),
+    "gemini-3.1-pro-preview": _spec(
+        "gemini-3.1-pro-preview", "token-billed: $2.00 per 1M input tokens (≤200k prompt), "
+        "$12.00 output"),
+    "gemini-2.5-flash-lite": _spec(
+        "gemini-2.5-flash-lite", "token-billed, cheapest Gemini 2.5",
+        notes="not deprecated per the deprecations page (2026-11-10 reading)"),
+    "gemini-2.5-flash": _spec(
+        "gemini-2.5-flash", "token-billed: Gemini 2.5 Flash $0.30 per 1M input tokens",
+        retired_on="2026-12-01", replacement="gemini-3.5-flash-lite", retired_source=_DEPR),
+    "gemini-2.5-pro": _spec(
+        "gemini-2.5-pro", "token-billed: $1.25 per 1M input tokens (≤200k prompt)",
+        retired_on="2026-12-01", replacement="gemini-3.8-flash", retired_source=_DEPR),
+    "gemini-3-pro-preview": _spec("gemini-3-pro-preview", "", retired_on="2026-03-09",
+                                  replacement="gemini-3.1-pro-preview", retired_source=_OLD),
+    "gemini-2.0-flash": _spec("gemini-2.0-flash", "", retired_on="2026-06-01",
+                              replacement="gemini-3.5-flash-lite", retired_source=_OLD),
+    "gemini-2.0-flash-lite": _spec("gemini-2.0-flash-lite", "", retired_on="2026-06-01",
+                                   replacement="gemini-3.5-flash-lite", retired_source=_OLD),
+    "gemini-1.5-flash": _spec("gemini-1.5-flash", "", retired_on="2025-09-24",
+                              replacement="gemini-3.5-flash-lite", retired_source=_OLD),
+    "gemini-1.5-pro": _spec("gemini-1.5-pro", "", retired_on="2025-09-24",
+                            replacement="gemini-3.8-flash", retired_source=_OLD),
 }
+#: The default: Google's named replacement of gemini-2.5-flash (the previous default, shut
+#: down 2026-12-01), at the same input price, in google-genai 3.6's Model list.
+DEFAULT_MODEL = "gemini-3.5-flash-lite"
 
 
 class GeminiProvider(Provider):
@@ -67,8 +107,9 @@ class GeminiProvider(Provider):
     requires: ClassVar[tuple[str, ...]] = ("google.genai",)
     install_hint: ClassVar[str] = "pip install google-genai"
     models: ClassVar[dict[str, ModelSpec]] = MODELS
-    default_model: ClassVar[str] = "gemini-2.5-flash"
+    default_model: ClassVar[str] = DEFAULT_MODEL
     description: ClassVar[str] = "Video understanding (summary, key moments, answers)."
+    emulator: ClassVar[str] = "videonb.testing.emulators.gemini:GeminiEmulator"
 
     def available(self) -> tuple[bool, str]:
         import importlib.util
@@ -242,6 +283,7 @@ class GeminiProvider(Provider):
         from ..media.sampling import sample_frames
 
         mid = model or self.default_model
+        self.check_retired(self.model(mid))
         fps = self.options.get("fps")
         if fps is not None and not (0 < float(fps) <= 24):
             raise InvalidOptionError(f"fps={fps}: Gemini samples between 0 and 24 frames per second.")
@@ -249,8 +291,10 @@ class GeminiProvider(Provider):
         duration = video.info.duration
         part = await self._video_part(client, Path(video.path), None if fps is None else float(fps),
                                       self.options.get("start"), self.options.get("end"))
-        prompt = (f"Describe this {duration:.1f}-second video in 2-4 sentences and list its key "
-                  f"moments with start and end as MM:SS and a short label."
+        m, sec = divmod(int(duration), 60)
+        prompt = (f"Describe this {duration:.1f}-second video ({m:02d}:{sec:02d}) in 2-4 "
+                  f"sentences and list its key moments with start and end as MM:SS (never past "
+                  f"{m:02d}:{sec:02d}) and a short label."
                   + (f" Then answer: {question!r}." if question else "")
                   + " Reply with JSON only.")
         config = types.GenerateContentConfig(response_mime_type="application/json",
@@ -269,9 +313,19 @@ class GeminiProvider(Provider):
             text = self._text(resp)
             parsed = parse_analysis(text, duration, final=True, provider=self.name)
         grid = await asyncio.to_thread(sample_frames, video, n=int(frames or 12), max_side=480)
-        for m in parsed.moments:
-            m.thumbnail = None
+        for mo in parsed.moments:
+            mo.thumbnail = None
+        # MM:SS answers checked against what the video shows: snapped to detected shot
+        # boundaries within the tolerance, flagged when none is near (media.grounding).
+        from ..media.grounding import boundaries, ground
+        from ..media.moments import detect
+
+        found = await asyncio.to_thread(detect, video)
+        grounded, record = ground(parsed.moments, boundaries(found.shots, found.moments),
+                                  duration=duration,
+                                  tolerance=float(self.options.get("snap_tolerance", 1.0)))
         usage = getattr(resp, "usage_metadata", None)
-        return Analysis(summary=parsed.summary, moments=parsed.moments, answer=parsed.answer,
+        return Analysis(summary=parsed.summary, moments=grounded, answer=parsed.answer,
                         provider=self.name, model=mid, video=video, frames=grid,
+                        shots=list(found.shots), grounding=record,
                         raw={"text": text, "prompt_tokens": getattr(usage, "prompt_token_count", None)})

@@ -40,6 +40,7 @@ from ..errors import (
     StorageError,
     VideonbError,
 )
+from . import emulation
 from .base import PollResult, Provider, Request, hash_file, render_details
 from .boundary import guarded
 from .ledger import JobRecord, Ledger
@@ -291,7 +292,7 @@ def video_from_record(rec: JobRecord, request: Request, *, cached: bool = False)
         "cost_usd": rec.cost if rec.cost is not None else rec.cost_estimate,
         "seconds": request.seconds, "prompt_hash": rec.prompt_hash,
         "created": rec.created_at, "finished": rec.finished_at, "output_sha256": rec.output_hash,
-        "cached": cached,
+        "cached": cached, "emulated": bool(rec.emulated),
     }
     if rec.remote_id is None:  # rendered on this machine: the file says how (model revision, seed...)
         v.provenance.update({k: val for k, val in render_details(rec.output_path).items()
@@ -629,7 +630,9 @@ async def _submit(provider: Provider, request: Request, rec: JobRecord, ledger: 
         raise ProviderHTTPError(f"{rec.provider}: the submit answer had no usable job id; check "
                                 f"the provider's dashboard.", provider=rec.provider)
     # Recorded even if the row was cancelled meanwhile (another kernel's videonb.cancel()).
-    current = ledger.update(rec.id, remote_id=remote_id, submitted_at=time.time())
+    # The submit's answer says whether this server is one of videonb's emulators (never billed).
+    current = ledger.update(rec.id, remote_id=remote_id, submitted_at=time.time(),
+                            emulated=1 if emulation.emulated(provider.endpoint) else 0)
     if current.status == "cancelled":
         await _cancel_remote(provider, remote_id)
         raise JobCancelledError(f"{rec.provider} job {rec.id} was cancelled during its submit; "

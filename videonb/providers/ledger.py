@@ -58,7 +58,7 @@ ACTIVE = ("created", "submitting", "submitted", "queued", "running", "downloadin
 LEASE_TTL = 60.0
 #: How far another machine's clock may run ahead before its lease counts as bogus, in seconds.
 LEASE_SKEW = 30.0
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _COLUMNS = {
     "id": "TEXT PRIMARY KEY", "provider": "TEXT NOT NULL", "model": "TEXT NOT NULL",
@@ -70,9 +70,13 @@ _COLUMNS = {
     "finished_at": "REAL",
     # schema 2
     "owner": "TEXT", "lease_owner": "TEXT", "lease_at": "REAL",
+    # schema 3: 1 when the job ran against a loopback emulator (providers.emulation): it is
+    # never billed and never counts toward the session's real spending
+    "emulated": "INTEGER",
 }
 _V1 = tuple(list(_COLUMNS)[:21])
 _ADDED_IN_V2 = ("owner", "lease_owner", "lease_at")
+_ADDED_IN_V3 = ("emulated",)
 
 #: One id per Python process: the session the budget counts against.
 SESSION = uuid.uuid4().hex[:12]
@@ -182,6 +186,7 @@ class JobRecord:
     owner: str | None = None
     lease_owner: str | None = None
     lease_at: float | None = None
+    emulated: int | None = None
 
     @property
     def terminal(self) -> bool:
@@ -201,7 +206,9 @@ class Claim:
 
 _REALS = ("progress", "cost_estimate", "cost", "created_at", "updated_at", "submitted_at",
           "finished_at", "lease_at")
-_TEXTS = tuple(k for k in _COLUMNS if k not in _REALS)
+#: Flags (0 or 1): anything else a crafted row holds reads as 0, i.e. "real money".
+_FLAGS = ("emulated",)
+_TEXTS = tuple(k for k in _COLUMNS if k not in _REALS and k not in _FLAGS)
 
 
 def _real(value: Any) -> float | None:
@@ -220,6 +227,9 @@ def _record(row: Any) -> JobRecord:
             data[k] = _real(data[k])
     for k in ("created_at", "updated_at"):
         data[k] = data.get(k) or 0.0
+    for k in _FLAGS:
+        if data.get(k) is not None:
+            data[k] = 1 if type(data[k]) is int and data[k] == 1 else 0
     for k in _TEXTS:
         if data.get(k) is not None and not isinstance(data[k], str):
             data[k] = str(data[k])
@@ -376,7 +386,7 @@ class Ledger:
                                f"column)")
         if version < SCHEMA_VERSION:
             c.execute("BEGIN IMMEDIATE")
-            for col in _ADDED_IN_V2:
+            for col in (*_ADDED_IN_V2, *_ADDED_IN_V3):
                 if col not in {r[1] for r in c.execute("PRAGMA table_info(jobs)")}:
                     c.execute(f"ALTER TABLE jobs ADD COLUMN {col} {_COLUMNS[col]}")
             c.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -415,11 +425,15 @@ class Ledger:
     def claim(self, *, provider: str, model: str, operation: str, request_json: str,
               cache_key: str, prompt_hash: str | None, cost_estimate: float | None,
               budget: float | None, use_cache: bool = True,
-              describe: str = "This job") -> Claim:
+              describe: str = "This job", count_emulated: bool = True) -> Claim:
         """Atomically: the cached result (``use_cache``), or the identical job in flight, or
         a new row leased to this process — after checking that ``cost_estimate`` fits the
         session ``budget`` with every unfinished job counted at its estimate.  Raises
-        :class:`BudgetExceededError` (nothing written) when it does not."""
+        :class:`BudgetExceededError` (nothing written) when it does not.
+
+        Emulated jobs (``emulated = 1``) count only when ``count_emulated``, i.e. for a job
+        going to a known emulator: what emulators "cost" never blocks a job that may be real.
+        (Rows not yet known to be emulated always count.)"""
         if use_cache:
             hit = self.cached(cache_key)
             if hit is not None:
@@ -449,14 +463,18 @@ class Ledger:
                     f"videonb.config.budget_usd = None to run jobs of unknown price, or choose "
                     f"a priced model (videonb.providers()).")
             if budget is not None and cost_estimate:
-                spent = self._spent(c, SESSION)
+                spent = self._spent(c, SESSION, emulated=count_emulated)
                 if spent + cost_estimate > budget + 1e-9:
+                    real = self._spent(c, SESSION) if count_emulated else spent
+                    by_emulators = (f"; ${spent - real:.2f} of it in emulated jobs, which "
+                                    f"count only against other emulated jobs"
+                                    if spent - real > 1e-9 else "")
                     raise BudgetExceededError(
                         f"{describe} is estimated at ${cost_estimate:.2f}; the session has "
                         f"committed ${spent:.2f} (finished jobs, and running ones at their "
-                        f"estimate) of its ${budget:.2f} budget. Raise videonb.config.budget_usd "
-                        f"on purpose, or use a shorter duration or a cheaper model "
-                        f"(videonb.providers()).")
+                        f"estimate{by_emulators}) of its ${budget:.2f} budget. Raise "
+                        f"videonb.config.budget_usd on purpose, or use a shorter duration or a "
+                        f"cheaper model (videonb.providers()).")
             jid = self._insert(c, provider=provider, model=model, operation=operation,
                                request_json=request_json, cache_key=cache_key,
                                prompt_hash=prompt_hash, cost_estimate=cost_estimate, lease=True)
@@ -634,21 +652,24 @@ class Ledger:
         return [_record(r) for r in rows]
 
     @staticmethod
-    def _spent(c: sqlite3.Connection, session: str | None) -> float:
+    def _spent(c: sqlite3.Connection, session: str | None, *, emulated: bool = False) -> float:
+        real_only = "" if emulated else " AND emulated IS NOT 1"  # as _record reads it
         row = c.execute(
             "SELECT COALESCE(SUM(CASE WHEN cost IS NOT NULL THEN cost "
             f"WHEN status IN ({_marks(ACTIVE)}) THEN COALESCE(cost_estimate, 0) "
             "WHEN status = 'succeeded' THEN COALESCE(cost_estimate, 0) "
             "WHEN error_code = 'lost_submit' THEN COALESCE(cost_estimate, 0) ELSE 0 END), 0) "
-            "FROM jobs WHERE session = ?", (*ACTIVE, session)).fetchone()
+            f"FROM jobs WHERE session = ?{real_only}", (*ACTIVE, session)).fetchone()
         return float(row[0] or 0.0)
 
-    def spent(self, session: str | None = SESSION) -> float:
+    def spent(self, session: str | None = SESSION, *, emulated: bool = False) -> float:
         """Money committed in this session: the cost of billed jobs (succeeded, or succeeded
         and then lost to an expired URL), plus the estimate of every unfinished one and of
-        every submit that was cut off (the provider may have it and bill it)."""
+        every submit that was cut off (the provider may have it and bill it).  Jobs run
+        against an emulator are not money and are left out, unless ``emulated=True`` (what
+        the budget guard counts for a job that may itself be emulated)."""
         with self._lock, self._conn() as c:
-            return self._spent(c, session)
+            return self._spent(c, session, emulated=emulated)
 
     def __iter__(self) -> Iterator[JobRecord]:
         return iter(self.all())

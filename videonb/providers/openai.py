@@ -39,44 +39,60 @@ __all__ = ["OpenAIProvider", "choose_frame_times"]
 DEFAULT_BASE = "https://api.openai.com/v1"
 SORA_SHUTDOWN = "2026-09-24"
 _SRC = "OpenAI pricing archive 2026-08-02 (the API itself shut down 2026-09-24)"
+#: Shutdown dates: the Sora API [OpenAI deprecations page as quoted 2026-09-28, providers.md
+#: section 1; openai 3.57 marks every videos.* method deprecated]; gpt-4o and gpt-4.1-mini
+#: [openai 3.57.0 ``types/shared/chat_model.py`` "Deprecated values": "Announced shutdown
+#: date: 2027-01-14"; the replacement gpt-6-luna from copies of OpenAI's deprecations page
+#: (dev.to/max_bob, codersera.com, read 2026-12-01; cometapi names gpt-6.1-sol for gpt-4o)].
+_SORA_GONE = "OpenAI deprecations page (providers.md section 1, 2026-09-28)"
+_GPT4_GONE = ("openai 3.57 ChatModel docstring (2027-01-14); replacement per copies of OpenAI's "
+              "deprecations page, read 2026-12-01")
+#: The vision model used when none is given (gpt-4.1-mini until its announced shutdown).
+VISION_DEFAULT = "gpt-6-luna"
 
 MODELS = {
+    "gpt-6-luna": ModelSpec("gpt-6-luna", ("analyze",), prompt_required=False,
+                            price_note="token-billed: $0.10 per 1M input tokens; 32-px patches "
+                                       "x 1.2 per frame",
+                            price_source="codersera.com summary of OpenAI pricing (3rd party), "
+                                         "read 2026-12-01",
+                            notes="OpenAI's named replacement of gpt-4.1-mini and gpt-4o"),
     "gpt-4.1-mini": ModelSpec("gpt-4.1-mini", ("analyze",), prompt_required=False,
-                              price_note="token-billed; ~85 tokens per low-detail frame"),
+                              price_note="token-billed; ~85 tokens per low-detail frame",
+                              retired_on="2027-01-14", replacement="gpt-6-luna",
+                              retired_source=_GPT4_GONE),
     "gpt-4o": ModelSpec("gpt-4o", ("analyze",), prompt_required=False,
-                        price_note="token-billed; 85 tokens per low-detail frame"),
+                        price_note="token-billed; 85 tokens per low-detail frame",
+                        retired_on="2027-01-14", replacement="gpt-6-luna",
+                        retired_source=_GPT4_GONE),
     "sora-2": ModelSpec("sora-2", ("text_to_video", "image_to_video"), durations=(4, 8, 12),
                         default_duration=4, ratios=("720x1280", "1280x720"), default_ratio="1280x720",
                         max_prompt_chars=32000, image_input=True, price_per_second=0.10,
-                        price_source=_SRC, notes="Videos wire format for compatible gateways"),
+                        price_source=_SRC, notes="Videos wire format for compatible gateways",
+                        retired_on=SORA_SHUTDOWN, retired_source=_SORA_GONE),
     "sora-2-pro": ModelSpec("sora-2-pro", ("text_to_video", "image_to_video"), durations=(4, 8, 12),
                             default_duration=4,
                             ratios=("720x1280", "1280x720", "1024x1792", "1792x1024"),
                             default_ratio="1280x720", max_prompt_chars=32000, image_input=True,
                             price_per_second=0.30, price_source=_SRC,
-                            notes="$0.30/s at 720p, $0.50/s at 1024x1792"),
+                            notes="$0.30/s at 720p, $0.50/s at 1024x1792",
+                            retired_on=SORA_SHUTDOWN, retired_source=_SORA_GONE),
 }
+
+
+def _openai_host(url: str) -> bool:
+    host = urlparse(url).hostname or ""
+    return host == "api.openai.com" or host.endswith(".openai.com")
 
 
 def choose_frame_times(shots: list[Any], duration: float, budget: int, *,
                        long_shot: float = 8.0) -> list[float]:
     """One frame per shot (its middle), plus one more every ``long_shot`` seconds of long
-    shots, thinned evenly to ``budget`` frames; always covers the whole video."""
-    if budget < 1:
-        raise InvalidOptionError("frames must be at least 1.")
-    times: list[float] = []
-    for s in shots or []:
-        extra = int(max(0.0, s.end - s.start) // long_shot)
-        k = 1 + extra
-        for i in range(k):
-            times.append(s.start + (i + 0.5) * (s.end - s.start) / k)
-    if not times:
-        times = [(i + 0.5) * duration / budget for i in range(budget)]
-    times.sort()
-    if len(times) > budget:
-        step = len(times) / budget
-        times = [times[int(i * step + step / 2)] for i in range(budget)]
-    return [min(max(0.0, t), max(0.0, duration - 1e-3)) for t in times]
+    shots, thinned evenly to ``budget`` frames; always covers the whole video.  (The rule
+    lives in :mod:`videonb.media.frame_choice`, which also keeps blank frames out.)"""
+    from ..media.frame_choice import shot_frame_times
+
+    return shot_frame_times(shots, duration, budget, long_shot=long_shot)
 
 
 class OpenAIProvider(Provider):
@@ -90,6 +106,7 @@ class OpenAIProvider(Provider):
     description: ClassVar[str] = ("Vision models on sampled frames (OpenAI, Ollama, vLLM, LM Studio) and "
                                   "the Videos wire format for compatible gateways.")
     min_poll: ClassVar[float] = 1.0
+    emulator: ClassVar[str] = "videonb.testing.emulators.openai:OpenAIEmulator"
 
     @property
     def url(self) -> str:
@@ -101,9 +118,14 @@ class OpenAIProvider(Provider):
             h["Content-Type"] = "application/json"
         return h
 
+    def retired(self, spec: ModelSpec) -> bool:
+        # OpenAI's shutdowns are OpenAI's: a gateway or a local server speaking the same wire
+        # format may keep serving the id (sora-2 on a Videos-compatible gateway).
+        return spec.is_retired() and _openai_host(self.url)
+
     def _check_not_retired(self) -> None:
         host = urlparse(self.url).hostname or ""
-        if host == "api.openai.com" or host.endswith(".openai.com"):
+        if _openai_host(self.url):
             raise ProviderRetiredError(
                 f"OpenAI shut its Sora / Videos API down on {SORA_SHUTDOWN}; there is nothing to "
                 f"call at {host}. Use another provider (videonb.providers()), or base_url= of an "
@@ -188,36 +210,56 @@ class OpenAIProvider(Provider):
                                        headers=RedactedDict(**self._headers(json_body=False),
                                                             Accept="application/binary"))
 
-    # --- understanding on frames ---------------------------------------------------------------
+    # --- understanding on frames (or the video itself) -----------------------------------------
     async def analyze(self, video: Any, *, question: str | None = None, model: str | None = None,
                       frames: int | None = None) -> Analysis:
         import asyncio
 
         from ..media.encode import encode_jpeg
+        from ..media.frame_choice import choose_frames
+        from ..media.grounding import boundaries, ground, stamp_time
         from ..media.moments import detect
-        from ..media.sampling import sample_frames
 
-        mid = model or self.options.get("vision_model") or "gpt-4.1-mini"
+        mid = model or self.options.get("vision_model") or VISION_DEFAULT
+        self.check_retired(self.model(mid))
         budget = int(frames or self.options.get("frames", 16))
         detail = str(self.options.get("detail", "low"))
         if detail not in ("low", "high", "auto", "original"):
             raise InvalidOptionError(f"detail={detail!r}: use low, high, auto or original.")
         moments = await asyncio.to_thread(detect, video)
         duration = video.info.duration
-        times = choose_frame_times(list(moments.shots), duration, budget)
         side = 512 if detail == "low" else 1024
-        grid = await asyncio.to_thread(sample_frames, video, times=times, max_side=side)
-        content: list[dict[str, Any]] = [{"type": "text", "text": _instructions(duration, question)}]
-        for t, img in zip(grid.times, grid.images):
-            uri = "data:image/jpeg;base64," + base64.b64encode(encode_jpeg(img, quality=80)).decode()
-            content.append({"type": "text", "text": f"Frame at {t:.2f} s:"})
-            content.append({"type": "image_url", "image_url": {"url": uri, "detail": detail}})
+        # One frame per shot within the budget, never a black one when the shot has better.
+        choice = await asyncio.to_thread(choose_frames, video, list(moments.shots), budget,
+                                         max_side=side)
+        grid = choice.frames
+        as_video = await self._sends_video(mid, video)
+        content: list[dict[str, Any]] = [{"type": "text",
+                                          "text": _instructions(duration, question, as_video)}]
+        if as_video:
+            data = Path(video.path).read_bytes()
+            content.append({"type": "video_url", "video_url": {
+                "url": "data:video/mp4;base64," + base64.b64encode(data).decode()}})
+        else:
+            for t, img in zip(grid.times, grid.images):
+                # The time is stated beside the frame and burned into it (grounded moments).
+                uri = "data:image/jpeg;base64," + base64.b64encode(
+                    encode_jpeg(stamp_time(img, t), quality=80)).decode()
+                content.append({"type": "text", "text": f"Frame at {_mmss_cs(t)} ({t:.2f} s):"})
+                content.append({"type": "image_url", "image_url": {"url": uri, "detail": detail}})
         messages: list[dict[str, Any]] = [{"role": "user", "content": content}]
         body = {"model": mid, "messages": messages,
                 "response_format": {"type": "json_schema",
                                     "json_schema": {"name": "video_analysis", "schema": SCHEMA,
                                                     "strict": False}}}
-        text = await self._chat(body)
+        try:
+            text = await self._chat(body)
+        except ProviderHTTPError as exc:
+            if not (as_video and exc.status == 400 and self.options.get("video_input") != "video"):
+                raise
+            # The server took video_url for a model that does not: remember, send frames.
+            _VIDEO_OK[(self.url, mid)] = False
+            return await self.analyze(video, question=question, model=mid, frames=frames)
         try:
             parsed = parse_analysis(text, duration)
         except ModelOutputError as exc:
@@ -225,10 +267,16 @@ class OpenAIProvider(Provider):
             messages.append({"role": "user", "content": repair_prompt(str(exc))})
             text = await self._chat({**body, "messages": messages})
             parsed = parse_analysis(text, duration, final=True, provider=self.name)
-        return Analysis(summary=parsed.summary, moments=parsed.moments, answer=parsed.answer,
+        marks = boundaries(moments.shots, moments.moments)
+        grounded, record = ground(parsed.moments, marks, duration=duration,
+                                  tolerance=float(self.options.get("snap_tolerance", 1.0)))
+        return Analysis(summary=parsed.summary, moments=grounded, answer=parsed.answer,
                         provider=self.name, model=mid, video=video, frames=grid,
-                        shots=list(moments.shots), raw={"frames_sent": len(grid.times),
-                                                        "detail": detail, "text": text})
+                        shots=list(moments.shots), grounding=record,
+                        raw={"frames_sent": 0 if as_video else len(grid.times),
+                             "frames_note": ("the video itself was sent, not frames"
+                                             if as_video else choice.note()),
+                             "video_sent": as_video, "detail": detail, "text": text})
 
     async def _chat(self, body: dict[str, Any]) -> str:
         resp = await _http.call("POST", f"{self.url}/chat/completions", provider=self.name,
@@ -255,10 +303,22 @@ class OpenAIProvider(Provider):
         return content if isinstance(content, str) else ""
 
 
-def _instructions(duration: float, question: str | None) -> str:
+#: (server, model) → whether it takes a ``video_url`` part (learned per process).
+_VIDEO_OK: dict[tuple[str, str], bool] = {}
+
+
+def _mmss_cs(t: float) -> str:
+    m, s = divmod(max(0.0, t), 60.0)
+    return f"{int(m):02d}:{s:05.2f}"
+
+
+def _instructions(duration: float, question: str | None, as_video: bool = False) -> str:
     q = f" Then answer this question about the video: {question!r}." if question else ""
-    return (f"These are frames sampled from a {duration:.1f}-second video, each labelled with its "
-            f"time. Describe the video in 2-4 sentences and list its key moments (start and end "
-            f"as MM:SS, a short label).{q} Reply with JSON only: "
+    seen = (f"This is a {duration:.1f}-second video ({_mmss_cs(duration)})." if as_video else
+            f"These are frames sampled from a {duration:.1f}-second video; each frame's time is "
+            f"written before it and burned into its top-left corner.")
+    return (f"{seen} Describe the video in 2-4 sentences and list its key moments (start and "
+            f"end as MM:SS, a short label; use the times you see, never past "
+            f"{_mmss_cs(duration)}).{q} Reply with JSON only: "
             '{"summary": str, "moments": [{"start": "MM:SS", "end": "MM:SS", "label": str}], '
             '"answer": str or null}.')

@@ -15,7 +15,8 @@ from typing import Any
 from ..errors import ProviderUnavailableError, UnknownProviderError, VideonbError
 from .base import Provider
 
-__all__ = ["get_provider", "provider_classes", "ProviderRow", "list_providers", "BUILTIN"]
+__all__ = ["get_provider", "provider_classes", "ProviderRow", "list_providers", "BUILTIN",
+           "emulated_providers"]
 
 log = logging.getLogger("videonb.providers")
 
@@ -28,6 +29,8 @@ BUILTIN = {
     "kling": "videonb.providers.kling:KlingProvider",
     "fal": "videonb.providers.fal:FalProvider",
     "replicate": "videonb.providers.replicate:ReplicateProvider",
+    "google": "videonb.providers.google:GoogleProvider",
+    "luma": "videonb.providers.luma:LumaProvider",
     "diffusers": "videonb.providers.diffusers:DiffusersProvider",
 }
 
@@ -99,6 +102,14 @@ class ProviderRow:
     price: str
     key: str
     available: str
+    #: ``"current"``, ``"retiring 2027-01-14 → gpt-6-luna"`` or ``"retired 2026-09-24 → …"``.
+    status: str = "current"
+    #: Where the price (and a shutdown date) comes from.
+    source: str = ""
+
+    @property
+    def retired(self) -> bool:
+        return self.status.startswith("retired")
 
 
 def list_providers() -> list[ProviderRow]:
@@ -123,10 +134,28 @@ def list_providers() -> list[ProviderRow]:
         for mid, spec in cls.models.items():
             price = (f"${spec.price_per_second:.3f}/s" if spec.price_per_second
                      else (spec.price_note or ("free" if cls.local else "-")))
+            note = spec.retirement_note()
+            if note and spec.is_retired() and not inst.retired(spec):
+                note = f"{note} at {name}'s own API (still served by compatible servers)"
+            sources = "; ".join(x for x in (spec.price_source, spec.retired_source) if x)
             usable, reason = inst.model_status(mid) if ok else (False, why)
             rows.append(ProviderRow(
                 name, mid + (" (default)" if mid == cls.default_model else ""),
                 ", ".join(spec.operations), spec.describe_durations(),
                 ", ".join(spec.ratios) or "any", str(spec.max_prompt_chars or "-"), price, key,
-                "yes" if usable else f"no: {reason}"))
+                "yes" if usable else f"no: {reason}", note or "current", sources))
     return rows
+
+
+def emulated_providers() -> dict[str, str]:
+    """provider name → ``"module:Class"`` of the loopback emulator that plays it in tests and
+    the offline tutorials (a provider declares it in its ``emulator`` class attribute; the
+    main floors never import the emulators, so this is only the name)."""
+    out: dict[str, str] = {}
+    for name, cls in sorted(provider_classes().items()):
+        if isinstance(cls, str):
+            continue
+        target = getattr(cls, "emulator", "")
+        if isinstance(target, str) and ":" in target:
+            out[name] = target
+    return out

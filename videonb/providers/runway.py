@@ -56,6 +56,17 @@ MODELS = {
         "aleph2", ("video_to_video", "stylize", "edit"), max_prompt_chars=1000,
         price_per_second=None, price_note="see Runway pricing (not in our price table)",
         price_source=_SRC, notes="restyle/edit an input video"),
+    # Dropped from runwayml's create params (5.13 → 5.24): the API no longer takes them
+    # [runwayml sdk-python types/, providers.md section 0 item 4 and section 11]. The date is
+    # the SDK release that dropped them (approximate: Runway published no shutdown notice).
+    "gen3a_turbo": ModelSpec(
+        "gen3a_turbo", ("image_to_video",), image_input=True, price_per_second=0.05,
+        price_source=_SRC, retired_on="2026-06-10", replacement="gen4_turbo",
+        retired_source="runwayml SDK dropped the id around 2026-06-10 (providers.md section 0)"),
+    "gen4_aleph": ModelSpec(
+        "gen4_aleph", ("video_to_video", "stylize", "edit"), retired_on="2026-06-10",
+        replacement="aleph2",
+        retired_source="runwayml SDK dropped the id in 2026-06 (providers.md section 11)"),
 }
 
 _ENDPOINT = {"text_to_video": "text_to_video", "image_to_video": "image_to_video",
@@ -116,6 +127,7 @@ class RunwayProvider(Provider):
     description: ClassVar[str] = "Runway Gen-4.5 / Veo 3.1 / Aleph through Runway's task API."
     #: Runway asks clients to poll no more often than every 5 seconds.
     min_poll: ClassVar[float] = 5.0
+    emulator: ClassVar[str] = "videonb.testing.emulators.runway:RunwayEmulator"
 
     @property
     def url(self) -> str:

@@ -66,9 +66,19 @@ def _extract_json(text: str) -> Any:
     return json.loads(t)
 
 
+#: Seconds a moment may run past the video's end (an ``MM:SS`` answer rounds up) before the
+#: answer counts as wrong about the video.
+PAST_END = 1.0
+
+
 def parse_analysis(text: str, duration: float, *, final: bool = False,
                    provider: str | None = None) -> Parsed:
-    """Validate a model's JSON answer; raise ModelOutputError naming what is wrong."""
+    """Validate a model's JSON answer; raise ModelOutputError naming what is wrong.
+
+    Times are checked against ``duration``: a moment that starts or ends more than
+    :data:`PAST_END` seconds after the end is a wrong answer (sent back once for repair,
+    naming the length as ``MM:SS``); after the repair such moments are dropped, and what
+    remains is clamped to the video."""
     try:
         data = _extract_json(text)
     except (json.JSONDecodeError, ValueError) as exc:
@@ -91,6 +101,13 @@ def parse_analysis(text: str, duration: float, *, final: bool = False,
             end = parse_timestamp(m.get("end", m.get("start", m.get("time"))))
         except ValueError as exc:
             raise ModelOutputError(_msg(f"moments[{i}]: {exc}", final), provider=provider) from None
+        if start > duration + PAST_END or end > duration + PAST_END:
+            if not final:
+                raise ModelOutputError(
+                    f"moments[{i}] runs to {_mmss(max(start, end))}, but the video is only "
+                    f"{_mmss(duration)} long; every time must be within 00:00-{_mmss(duration)}",
+                    provider=provider)
+            continue
         start = min(max(0.0, start), duration)
         end = min(max(start, end), duration)
         label = str(m.get("label", "")).strip()[:300]
@@ -100,6 +117,11 @@ def parse_analysis(text: str, duration: float, *, final: bool = False,
         answer = json.dumps(answer)
     moments.sort(key=lambda k: k.start)
     return Parsed(summary.strip(), moments, answer.strip() if isinstance(answer, str) else None)
+
+
+def _mmss(t: float) -> str:
+    s = max(0, int(t))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60:02d}:{s % 60:02d}"
 
 
 def _msg(reason: str, final: bool) -> str:

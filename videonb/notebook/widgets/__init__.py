@@ -10,16 +10,18 @@ notebook only by setting widget traits (which ipywidgets sends as comm messages)
 here prints or calls ``display()`` from a background thread.
 
 One module per widget family: :mod:`.explorer` (Player, Timeline, FrameGrid, Explorer),
-:mod:`.jobview` (JobView) and :mod:`.panels` (GeneratePanel, AnalyzePanel, ComparePanel);
+:mod:`.jobview` (JobView), :mod:`.panels` (GeneratePanel, AnalyzePanel, ComparePanel) and
+:mod:`.doctor` (Doctor, the page of ``videonb.doctor()``);
 :mod:`._base` holds what they share and :mod:`._js` their front-end code.
 """
 
 from __future__ import annotations
 
 from . import _js  # noqa: F401 (videonb.widgets._js, as before the split)
+from .doctor import Doctor
 from .explorer import Explorer, FrameGrid, Player, Timeline, explore
 from .jobview import JobView
 from .panels import AnalyzePanel, ComparePanel, GeneratePanel
 
 __all__ = ["Player", "Timeline", "FrameGrid", "Explorer", "explore", "JobView", "GeneratePanel",
-           "AnalyzePanel", "ComparePanel"]
+           "AnalyzePanel", "ComparePanel", "Doctor"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 CSS = """
 .vnbw{font:13px/1.4 system-ui,-apple-system,'Segoe UI',sans-serif}
-.vnbw video{max-width:100%;height:auto;background:#000;display:block;border-radius:4px}
+.vnbw video{max-width:100%;height:auto;background:#000;display:block;border-radius:4px;object-fit:contain}
+.vnbw-badge{display:inline-block;font-size:11px;font-weight:600;padding:1px 7px;border-radius:3px;background:#fff3cd;color:#6b4e00;border:1px solid #e0c36a;margin:0 0 4px}
 .vnbw-caption{opacity:.75;font-size:12px;margin:4px 0}
 .vnbw-note{font-size:12px;color:#b36b00}
 .vnbw-bar{position:relative;height:34px;border-radius:4px;overflow:hidden;background:#ddd;margin:6px 0 2px}
@@ -28,14 +29,8 @@ CSS = """
 """
 
 # Shared helpers are inlined into each module (an anywidget ESM is one self-contained module).
-_FMT = r"""
-const fmt = (t) => {
-  t = Math.max(0, t || 0);
-  const h = Math.floor(t / 3600), m = Math.floor((t % 3600) / 60), s = t - 3600 * h - 60 * m;
-  const ss = s.toFixed(3).padStart(6, "0");
-  return (h ? String(h).padStart(2, "0") + ":" : "") + String(m).padStart(2, "0") + ":" + ss;
-};
-"""
+# Times, kind names and explanations come from Python (videonb.display.html.moment_span,
+# KIND_NAMES, KIND_HELP), so the widgets and the static outputs write them the same way.
 
 _LINK = r"""
 // The linked player's model (same page), or null: then seeks go through the kernel.
@@ -103,13 +98,19 @@ function render({ model, el }) {
     video.loop = model.get("loop");
     if (model.get("poster")) video.poster = model.get("poster");
     video.style.width = model.get("width") + "px";
+    video.style.maxHeight = model.get("max_height") + "px";
     caption.textContent = model.get("caption");
+    badge.textContent = model.get("badge");
+    badge.style.display = model.get("badge") ? "" : "none";
   };
   const caption = document.createElement("div");
   caption.className = "vnbw-caption";
   const note = document.createElement("div");
   note.className = "vnbw-note";
-  wrap.append(video, caption, note);
+  // The badge sits above the player, where its control bar cannot cover it.
+  const badge = document.createElement("div");
+  badge.className = "vnbw-badge";
+  wrap.append(badge, video, caption, note);
   el.appendChild(wrap);
   apply();
 
@@ -189,7 +190,7 @@ function render({ model, el }) {
     }
   };
   model.on("msg:custom", onMsg);
-  for (const k of ["muted", "loop", "poster", "width", "caption"]) model.on("change:" + k, apply);
+  for (const k of ["muted", "loop", "poster", "width", "max_height", "caption", "badge"]) model.on("change:" + k, apply);
   next();
   return () => {
     model.off("msg:custom", onMsg);
@@ -199,7 +200,7 @@ function render({ model, el }) {
 export default { render };
 """
 
-TIMELINE_ESM = _FMT + _LINK + r"""
+TIMELINE_ESM = _LINK + r"""
 function render({ model, el, host }) {
   const root = document.createElement("div");
   root.className = "vnbw vnbw-timeline";
@@ -214,10 +215,13 @@ function render({ model, el, host }) {
   list.className = "vnbw-list";
   const tip = document.createElement("div");
   tip.className = "vnbw-tip";
-  root.append(head, bar, marks, list, tip);
+  const explain = document.createElement("div");
+  explain.className = "vnbw-caption vnbw-help";
+  root.append(head, bar, marks, list, explain, tip);
   el.appendChild(root);
 
-  const span = (m) => (m.end - m.start > 0.05 ? fmt(m.start) + "–" + fmt(m.end) : fmt(m.start));
+  const span = (m) => m.span;
+  const words = (m) => span(m) + " " + (m.name || m.kind || "") + (m.label ? ": " + m.label : "");
   let player = null;
   const select = (item) => {
     model.set("selected", item);
@@ -233,8 +237,14 @@ function render({ model, el, host }) {
       tip.appendChild(img);
     }
     const t = document.createElement("div");
-    t.textContent = span(item) + " " + (item.kind || "") + (item.label ? ": " + item.label : "");
+    t.textContent = words(item);
     tip.appendChild(t);
+    if (item.help) {
+      const h = document.createElement("div");
+      h.style.opacity = "0.8";
+      h.textContent = item.help;
+      tip.appendChild(h);
+    }
     const r = root.getBoundingClientRect();
     tip.style.left = Math.min(ev.clientX - r.left + 8, Math.max(0, r.width - 220)) + "px";
     tip.style.top = (ev.clientY - r.top + 12) + "px";
@@ -257,6 +267,8 @@ function render({ model, el, host }) {
     const colors = model.get("colors");
     const moments = model.get("moments"), shots = model.get("shots");
     head.textContent = model.get("heading");
+    explain.textContent = model.get("explain");
+    explain.style.display = model.get("explain") ? "" : "none";
     bar.replaceChildren();
     marks.replaceChildren();
     list.replaceChildren();
@@ -286,7 +298,7 @@ function render({ model, el, host }) {
       b.style.left = (100 * Math.min(Math.max(m.start, 0), d) / d) + "%";
       if (isSpan) b.style.width = Math.max(0.4, 100 * (m.end - m.start) / d) + "%";
       b.style.background = colors[m.kind] || "#999";
-      b.setAttribute("aria-label", span(m) + " " + m.kind + (m.label ? ": " + m.label : ""));
+      b.setAttribute("aria-label", words(m));
       hover(b, m);
       marks.appendChild(b);
       const li = document.createElement("li");
@@ -306,7 +318,7 @@ function render({ model, el, host }) {
       const tt = document.createElement("span");
       tt.className = "vnbw-t";
       tt.textContent = span(m);
-      txt.append(sw, tt, document.createTextNode(" " + m.kind));
+      txt.append(sw, tt, document.createTextNode(" " + (m.name || m.kind)));
       if (m.label && m.label !== m.kind) {
         txt.append(document.createElement("br"), document.createTextNode(m.label));
       }
@@ -326,7 +338,7 @@ function render({ model, el, host }) {
     const d = model.get("duration") || 1;
     if (ph) ph.style.left = (100 * Math.min(model.get("playhead") / d, 1)) + "%";
   };
-  for (const k of ["moments", "shots", "duration", "heading", "colors"]) model.on("change:" + k, draw);
+  for (const k of ["moments", "shots", "duration", "heading", "explain", "colors"]) model.on("change:" + k, draw);
   model.on("change:selected", mark);
   model.on("change:playhead", movePlayhead);
   draw();
@@ -340,7 +352,7 @@ function render({ model, el, host }) {
 export default { render };
 """
 
-GRID_ESM = _FMT + _LINK + r"""
+GRID_ESM = _LINK + r"""
 function render({ model, el, host }) {
   const root = document.createElement("div");
   root.className = "vnbw vnbw-gridwrap";
@@ -366,9 +378,9 @@ function render({ model, el, host }) {
       f.dataset.t = it.time;
       const img = document.createElement("img");
       img.src = it.thumb;
-      img.alt = "frame at " + fmt(it.time);
+      img.alt = "frame at " + it.label;
       const cap = document.createElement("figcaption");
-      cap.textContent = it.title || fmt(it.time);
+      cap.textContent = it.title || it.label;
       f.append(img, cap);
       f.addEventListener("click", () => {
         model.set("selected", { index: i, time: it.time });
@@ -385,6 +397,24 @@ function render({ model, el, host }) {
   model.on("change:selected", mark);
   draw();
   linkedPlayer(model, host).then((p) => { player = p; });
+}
+export default { render };
+"""
+
+# The doctor's page: __PROBE__ is display.doctor.PROBE_JS (the static page runs the same code).
+DOCTOR_ESM = r"""
+__PROBE__
+function render({ model, el }) {
+  const box = document.createElement("div");
+  box.innerHTML = model.get("page");   // built and escaped by videonb.display.doctor
+  el.appendChild(box);
+  const found = vnbProbe(box);
+  const w = box.querySelector("td.vnb-widgets");
+  if (w) w.textContent = "✓ yes: this is the widget (anywidget), and it reported back to Python";
+  model.set("browser", found);
+  model.set("user_agent", navigator.userAgent);
+  model.set("rendered", true);
+  model.save_changes();
 }
 export default { render };
 """

@@ -47,7 +47,11 @@ class Player(_StaticFallback, anywidget.AnyWidget):
     mime = T.Unicode("video/mp4").tag(sync=True)
     poster = T.Unicode("").tag(sync=True)
     caption = T.Unicode("").tag(sync=True)
+    badge = T.Unicode("", help="A label shown above the player, e.g. 'local preview · not a "
+                      "generative model'.").tag(sync=True)
     width = T.Int(640).tag(sync=True)
+    max_height = T.Int(480, help="Tallest the player is drawn (videonb.config.player_max_height)."
+                       ).tag(sync=True)
     muted = T.Bool(False).tag(sync=True)
     loop = T.Bool(False).tag(sync=True)
     current_time = T.Float(0.0, help="Playback position in seconds (from the browser).").tag(sync=True)
@@ -61,9 +65,10 @@ class Player(_StaticFallback, anywidget.AnyWidget):
 
     def __init__(self, video: Any, *, width: int | None = None, muted: bool = False,
                  loop: bool = False, src: str = "", **kwargs: Any) -> None:
-        from ...display.html import data_uri, provenance_line
+        from ...display.html import data_uri, local_note, player_width, provenance_line
         from ...media.encode import poster_jpeg
         from ...media.video import as_video
+        from ...settings import config
 
         self.video = as_video(video)
         info = self.video.info
@@ -88,8 +93,9 @@ class Player(_StaticFallback, anywidget.AnyWidget):
             home = ""
         super().__init__(path=path.as_posix(), home_path=home, rel_path=rel, src=src,
                          mime="video/webm" if path.suffix.lower() == ".webm" else "video/mp4",
-                         poster=poster, caption=caption, width=int(width or min(640, info.width)),
-                         muted=muted, loop=loop, **kwargs)
+                         poster=poster, caption=caption, badge=local_note(prov) or "",
+                         width=player_width(info.width, info.height, width),
+                         max_height=int(config.player_max_height), muted=muted, loop=loop, **kwargs)
         self.on_msg(self._on_front_end_msg)
 
     # --- control ------------------------------------------------------------------------
@@ -162,6 +168,7 @@ class Timeline(_StaticFallback, anywidget.AnyWidget):
     moments = T.List(T.Dict()).tag(sync=True)
     shots = T.List(T.Dict()).tag(sync=True)
     heading = T.Unicode("").tag(sync=True)
+    explain = T.Unicode("", help="What the numbers in motion/brightness labels mean.").tag(sync=True)
     colors = T.Dict().tag(sync=True)
     playhead = T.Float(0.0).tag(sync=True)
     selected = T.Dict({}, help="The clicked moment or shot ({} when none).").tag(sync=True)
@@ -169,15 +176,19 @@ class Timeline(_StaticFallback, anywidget.AnyWidget):
         sync=True)
 
     def __init__(self, source: Any, *, player: Player | None = None, **kwargs: Any) -> None:
-        from ...display.html import KIND_COLORS, KIND_NAMES
+        from ...display.html import KIND_COLORS, KIND_HELP, KIND_NAMES, kinds_help, moment_span
 
         self.source_moments, self.source_shots, duration, self._video = _moments_of(source)
+        # Times, names and explanations are written here, by the same functions as the static
+        # timeline's, so the widget and the saved report say the same thing.
         moments = [{"key": f"m{i}", "index": i, "kind": m.kind, "name": KIND_NAMES.get(m.kind, m.kind),
                     "start": round(float(m.start), 4), "end": round(float(m.end), 4),
+                    "span": moment_span(m), "help": KIND_HELP.get(m.kind, ""),
                     "label": m.label or "", "thumb": _thumb(m.thumbnail, 160)}
                    for i, m in enumerate(self.source_moments)]
-        shots = [{"key": f"s{s.index}", "index": s.index, "kind": "shot",
+        shots = [{"key": f"s{s.index}", "index": s.index, "kind": "shot", "name": "shot",
                   "start": round(float(s.start), 4), "end": round(float(s.end), 4),
+                  "span": moment_span(s), "help": KIND_HELP["shot"],
                   "label": f"shot {s.index + 1}", "thumb": _thumb(s.thumbnail, 160)}
                  for s in self.source_shots]
         counts: dict[str, int] = {}
@@ -187,7 +198,8 @@ class Timeline(_StaticFallback, anywidget.AnyWidget):
                    + (", ".join(f"{KIND_NAMES.get(k, k)} {c}" for k, c in sorted(counts.items()))
                       or "none found"))
         super().__init__(duration=max(float(duration), 1e-3), moments=moments, shots=shots,
-                         heading=heading, colors=dict(KIND_COLORS), **kwargs)
+                         heading=heading, colors=dict(KIND_COLORS),
+                         explain=kinds_help(m.kind for m in self.source_moments), **kwargs)
         self.player: Player | None = None
         if player is not None:
             self.link(player)
@@ -281,7 +293,9 @@ class FrameGrid(_StaticFallback, anywidget.AnyWidget):
             frames = as_video(frames).frames(n=12, max_side=480)
         self.frames = frames
         side = thumb_side or config.grid_thumb_side
-        items = [{"time": round(float(t), 4), "thumb": _thumb(img, side)}
+        from ...types import format_time
+
+        items = [{"time": round(float(t), 4), "label": format_time(t), "thumb": _thumb(img, side)}
                  for img, t in zip(frames.images, frames.times)]
         name = Path(frames.source).name if getattr(frames, "source", None) else "video"
         what = "exact timestamps" if frames.mode == "exact" else "nearest keyframes (fast mode)"

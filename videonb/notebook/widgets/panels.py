@@ -20,9 +20,14 @@ __all__ = ["GeneratePanel", "AnalyzePanel", "ComparePanel"]
 _GEN_OPS = ("text_to_video", "image_to_video")
 
 
-def _generation_targets(skipped: dict[str, str] | None = None) -> dict[str, list[str]]:
-    """provider → its models that generate video (usable providers and models only); ``skipped``
-    collects "provider[/model]" → why it is not offered here."""
+def _generation_targets(skipped: dict[str, str] | None = None,
+                        provider_options: dict[str, dict[str, Any]] | None = None
+                        ) -> dict[str, list[str]]:
+    """provider → its current models that generate video (usable providers and models only);
+    ``skipped`` collects "provider[/model]" → why it is not offered here.  Retired models are
+    left out of the menus (``videonb.providers().retired`` lists them); whether a model is
+    retired can depend on the server (``openai``'s Sora ids live on at compatible gateways),
+    so each provider is asked with the panel's options for it."""
     from ...providers.registry import provider_classes
 
     out: dict[str, list[str]] = {}
@@ -31,7 +36,11 @@ def _generation_targets(skipped: dict[str, str] | None = None) -> dict[str, list
         if isinstance(cls, str):
             continue
         gen = [mid for mid, spec in cls.models.items() if set(spec.operations) & set(_GEN_OPS)]
-        inst = cls()
+        try:
+            inst = cls(**(provider_options or {}).get(name, {}))
+        except Exception:  # options meant for a call, not a constructor: ask plainly
+            inst = cls()
+        gen = [mid for mid in gen if not inst.retired(cls.models[mid])]
         ok, why = inst.available()
         if not ok:
             if gen:
@@ -160,10 +169,11 @@ def _prepare(prompt: str, provider: str, model: str | None, *, seconds: float | 
 
 def _estimate_text(prov: Any, req: Any) -> str:
     from ...display.progress import estimate_text
+    from ...providers.emulation import emulated
 
     if prov.local:
         return "free (rendered locally, no network)"
-    return (estimate_text(prov.model(req.model), req.seconds)
+    return (estimate_text(prov.model(req.model), req.seconds, emulated=emulated(prov.endpoint))
             or "no price on record for this model: the budget cannot guard it")
 
 
@@ -196,8 +206,8 @@ class GeneratePanel(_StaticFallback, W.VBox):
         from ...settings import config
 
         self.unavailable: dict[str, str] = {}
-        self.targets = _generation_targets(self.unavailable)
         self.provider_options = dict(provider_options or {})
+        self.targets = _generation_targets(self.unavailable, self.provider_options)
         self.result: Any = None
         self.error: BaseException | None = None
         self._runner = _Runner()
@@ -217,7 +227,10 @@ class GeneratePanel(_StaticFallback, W.VBox):
             first = next(iter(self.targets))
         if model is not None and model not in self.targets[first]:
             from ...errors import InvalidOptionError
+            from ...providers.registry import get_provider
 
+            prov = get_provider(first, **self.provider_options.get(first, {}))
+            prov.check_retired(prov.model(model))  # a retired id: name its replacement
             why = self.unavailable.get(f"{first}/{model}")
             raise InvalidOptionError(f"GeneratePanel: {first} has no video model {model!r}"
                                      f"{f' usable here ({why})' if why else ''}. "
@@ -531,7 +544,7 @@ class ComparePanel(_StaticFallback, W.VBox):
         self.provider_options = dict(provider_options or {})
         self.results: dict[str, Any] = {}
         self._runners: dict[str, _Runner] = {}
-        gen = _generation_targets()
+        gen = _generation_targets(provider_options=self.provider_options)
         all_targets = [f"{p}/{m}" for p, models in gen.items() for m in models]
         chosen = []
         for t in targets or all_targets[:2]:
@@ -616,7 +629,7 @@ class ComparePanel(_StaticFallback, W.VBox):
             self._start(target, p)
 
     def _start(self, target: str, prepared: Any) -> None:
-        from ...display.html import esc
+        from ...display.html import esc, money_text
 
         status, box = self._cells[target]
         started = time.time()
@@ -637,7 +650,8 @@ class ComparePanel(_StaticFallback, W.VBox):
                     prov = getattr(video, "provenance", None) or {}
                     cost = prov.get("cost_usd")
                     money = "cached, not billed again" if prov.get("cached") else (
-                        f"${cost:.2f}" if cost else est_text)
+                        money_text(cost, emulated=bool(prov.get("emulated"))) if cost
+                        else est_text)
                     status.value = (f'<span class="vnb-caption" data-status="succeeded">{took:.1f} s'
                                     f" · {esc(money)}</span>")
                     box.children = [Player(video, width=320)]

@@ -108,11 +108,14 @@ the default answers JSON that satisfies the request's schema (or a
 from ._media import synthetic_mp4
 from .fal import FalEmulator
 from .gemini import GeminiEmulator
+from .google import GoogleEmulator
 from .kit import CDN, Emulator, Fault, LoggedRequest, NetworkBlocked, loopback_only
 from .kling import KlingEmulator
+from .luma import LumaEmulator
 from .openai import OpenAIEmulator
 from .replicate import ReplicateEmulator
 from .runway import RunwayEmulator
+from .vllm import VLLMEmulator
 
 __all__ = [
     "CDN",
@@ -121,11 +124,14 @@ __all__ = [
     "Fault",
     "GeminiEmulator",
     "KlingEmulator",
+    "GoogleEmulator",
     "LoggedRequest",
+    "LumaEmulator",
     "NetworkBlocked",
     "OpenAIEmulator",
     "ReplicateEmulator",
     "RunwayEmulator",
+    "VLLMEmulator",
     "loopback_only",
     "synthetic_mp4",
 ]

@@ -134,6 +134,10 @@ class OpenAIEmulator(ChatCompletions, ResponsesAPI, FilesAPI, VideosAPI):
         return self._today or (_dt.date.fromisoformat(pinned) if pinned else
                                _dt.datetime.now(_dt.timezone.utc).date())
 
+    def provider_options(self) -> dict[str, Any]:
+        """videonb's ``openai`` provider takes the base URL with ``/v1``, as the SDK does."""
+        return {**super().provider_options(), "base_url": self.base_url + "/v1"}
+
     def setup_routes(self) -> None:
         video = r"/v1/videos/(?P<id>video_[A-Za-z0-9]+)"
         response = r"/v1/responses/(?P<id>resp_[A-Za-z0-9]+)"

@@ -520,6 +520,18 @@ class Emulator:
             self.take_fault({"expired_output"}, req) is not None or self.clock.now() >= expires_at
         )
 
+    # ---- pointing videonb at it -----------------------------------------------------
+    #: The key videonb's provider sends to an emulator in the tutorials (any non-empty key
+    #: passes unless ``expected_key=`` is set).
+    placeholder_key = "placeholder-key"
+
+    def provider_options(self) -> dict[str, Any]:
+        """Keyword arguments that point videonb's provider for this API at the emulator
+        (``videonb.generate(..., **emu.provider_options())``): its base URL as the
+        provider expects it and a placeholder key; emulators of APIs whose clients want a
+        path in the base URL (OpenAI's ``/v1``) override it."""
+        return {"base_url": self.base_url, "api_key": self.expected_key or self.placeholder_key}
+
     # ---- helpers for subclasses ----------------------------------------------------
     def absolute(self, path: str) -> str:
         return self.base_url + path
