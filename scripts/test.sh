@@ -58,7 +58,7 @@ done_phase
 
 # fail early, with a clear message, if the install broke
 PHASE_NO="5/6"; phase "sdk check" "import videonb, av, cv2, httpx, playwright, the SDKs, jupyterlab, torch, diffusers"
-.venv/bin/python -c "import videonb, av, cv2, httpx, playwright, pytest, openai, runwayml, google.genai, lumaai, anywidget, jupyterlab, notebook, torch, diffusers, transformers, accelerate"
+.venv/bin/python -c "import videonb, av, cv2, httpx, playwright, pytest, openai, runwayml, google.genai, lumaai, jwt, fal_client, replicate, anywidget, jupyterlab, notebook, torch, diffusers, transformers, accelerate"
 done_phase "ok"
 
 # Keep caches and browser profiles out of $HOME; the tests never reach the Hugging Face hub.

@@ -117,6 +117,18 @@ def _short(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def _detail(detail: Any) -> tuple[str | None, str | None]:
+    """(text, type) of a ``detail`` member: a string (fal's request errors, Replicate's problem
+    details) or a list of ``{loc, msg, type}`` objects (fal's model errors, FastAPI)."""
+    if isinstance(detail, str):
+        return detail, None
+    if isinstance(detail, list) and detail and all(isinstance(d, dict) for d in detail):
+        text = "; ".join(str(d.get("msg") or d.get("message") or json.dumps(d)) for d in detail)
+        kind = detail[0].get("type")
+        return text, (str(kind) if kind is not None else None)
+    return None, None
+
+
 def error_message(resp: Any) -> tuple[str, str | None]:
     """(human message, machine code) from a JSON error body of any of the providers."""
     try:
@@ -127,8 +139,10 @@ def error_message(resp: Any) -> tuple[str, str | None]:
     if isinstance(body, dict):
         err = body.get("error", body)
         if isinstance(err, dict):
-            msg = err.get("message") or err.get("error") or json.dumps(err)
-            code = err.get("code") or err.get("status") or err.get("type")
+            detail, kind = _detail(err.get("detail"))
+            msg = err.get("message") or err.get("error") or detail or json.dumps(err)
+            code = err.get("code") or err.get("error_type") or kind or err.get("status") \
+                or err.get("type")
             return _short(str(msg)), (_short(str(code), 100) if code is not None else None)
         if isinstance(err, str):
             code = body.get("code")

@@ -261,6 +261,9 @@ class Provider:
     #: how far they are, e.g. per denoising step, and stop between steps).
     reports_progress: ClassVar[bool] = False
     description: ClassVar[str] = ""
+    #: False for a provider whose API cannot cancel a job (Kling): ``cancel()`` then only stops
+    #: the wait here, and the job, which the provider finishes and bills, stays resumable.
+    cancellable: ClassVar[bool] = True
 
     def __init__(self, *, api_key: str | None = None, base_url: str | None = None,
                  **options: Any) -> None:

@@ -140,7 +140,9 @@ class Job:
 
     # --- control ------------------------------------------------------------------
     def cancel(self) -> None:
-        """Cancel the job (at the provider too, when it is still running there)."""
+        """Cancel the job (at the provider too, when it is still running there).  On a provider
+        whose API cannot cancel (``provider.cancellable`` False: Kling) this only stops the
+        wait: the provider finishes and bills the job, and ``videonb.resume()`` fetches it."""
         from .runtime import run_sync
 
         run_sync(self.cancel_async())
@@ -150,9 +152,11 @@ class Job:
         if rec.terminal:
             return
         task = getattr(self, "_task", None)
-        if rec.status == "downloading":
-            # Billed already: cancelling now would throw the paid output away. Stop waiting
-            # here only; the job stays resumable (videonb.resume()).
+        if rec.status == "downloading" or (rec.status != "created"
+                                           and not getattr(self.provider, "cancellable", True)):
+            # Billed already (or, on a provider that cannot cancel, about to be: it finishes
+            # the job whatever we do): cancelling now would throw the paid output away. Stop
+            # waiting here only; the job stays resumable (videonb.resume()).
             for pending in (self._future, task):
                 if pending is not None and not pending.done():
                     _cancel_soon(pending)

@@ -14,6 +14,13 @@ fetched from the network; generated videos are real, tiny H.264 MP4s.
 - :class:`OpenAIEmulator` - OpenAI chat completions and the Responses API with image
   frames and ``json_schema`` output, files, models, plus the Videos (Sora 2) API,
   optionally ``retired=True``.
+- :class:`KlingEmulator` - Kling's own API: HS256 JWT auth checked on the simulated clock,
+  ``text2video`` / ``image2video`` tasks, resource-pack units, concurrency refusals (1303).
+- :class:`FalEmulator` - fal's queue (``queue.fal.run``): submit, status, result, cancel for
+  the video endpoints of its catalogue (Pika, Kling, Hailuo, LTX, Wan, Luma, Seedance), model
+  and request errors, ``Authorization: Key``.
+- :class:`ReplicateEmulator` - Replicate predictions (``Prefer: wait``), models with Cog input
+  schemas, the Files API, expiring ``replicate.delivery`` outputs.
 
 Each emulator's model ids and limits come from one table (``runway_models``,
 ``openai_models``, ``gemini_models``) checked against the official SDKs' own types;
@@ -99,24 +106,30 @@ the default answers JSON that satisfies the request's schema (or a
 """
 
 from ._media import synthetic_mp4
+from .fal import FalEmulator
 from .gemini import GeminiEmulator
 from .google import GoogleEmulator
 from .kit import CDN, Emulator, Fault, LoggedRequest, NetworkBlocked, loopback_only
+from .kling import KlingEmulator
 from .luma import LumaEmulator
 from .openai import OpenAIEmulator
+from .replicate import ReplicateEmulator
 from .runway import RunwayEmulator
 from .vllm import VLLMEmulator
 
 __all__ = [
     "CDN",
     "Emulator",
+    "FalEmulator",
     "Fault",
     "GeminiEmulator",
+    "KlingEmulator",
     "GoogleEmulator",
     "LoggedRequest",
     "LumaEmulator",
     "NetworkBlocked",
     "OpenAIEmulator",
+    "ReplicateEmulator",
     "RunwayEmulator",
     "VLLMEmulator",
     "loopback_only",

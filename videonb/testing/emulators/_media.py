@@ -80,10 +80,12 @@ def _mp4(width: int, height: int, seconds: float, fps: int) -> bytes:
 
 
 def synthetic_mp4(
-    width: int = 320, height: int = 180, seconds: float = 1.0, fps: int = 24
+    width: int = 320, height: int = 180, seconds: float = 1.0, fps: int = 24,
+    max_side: int = MAX_SIDE,
 ) -> bytes:
-    """A real H.264/yuv420p MP4 of a moving gradient, scaled down to at most 320 px."""
-    w, h = scaled_size(width, height)
+    """A real H.264/yuv420p MP4 of a moving gradient, scaled down to at most ``max_side`` px
+    (320 by default: small and quick)."""
+    w, h = scaled_size(width, height, max_side)
     with _lock:
         return _mp4(w, h, round(float(seconds), 3), int(fps))
 
