@@ -1,0 +1,408 @@
+"""One decoding pass over a video: the tiny per-frame features every detector reads, plus
+whatever else the caller needs from the same pass (thumbnails, exact grid frames, a few
+grey frames for face detection).
+
+Per decoded frame the pass keeps luma at 64×36 and chroma at 32×18, read straight from
+the decoder's YUV planes (no colour conversion, no full-size copy).  Everything else is
+computed afterwards with numpy over the whole stack, so there is no per-frame Python
+beyond taking the planes.
+
+Skipping: with ``skip="NONREF"`` the decoder drops frames nothing is predicted from
+(≈ 1.3× faster); with ``"BIDIR"`` it drops all B-frames (≈ 2×).  Frames that must be
+exact (the frame grid) are decoded fully: the decoder switches to full decoding a few
+frames before each such time.  Cut times found between two decoded frames are refined
+later by the cut detector (:func:`refine_cut`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Sequence
+
+from .probe import VideoInfo
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
+__all__ = ["FeatureTrack", "extract_features", "GridRequest", "THUMB_SIDE", "DARK_LEVEL"]
+
+YW, YH = 64, 36        # luma feature size
+CW, CH = 32, 18        # chroma feature size
+THUMB_SIDE = 192       # thumbnails kept for shots and moments
+DARK_LEVEL = 32        # luma (limited range: black is 16) below which a pixel counts as black
+#: Most thumbnails kept from one pass (regular ones plus shot starts).
+MAX_THUMBS = 2000
+
+
+@dataclass
+class GridRequest:
+    """Frames wanted from the same pass: the frame on screen at each of ``times``, as RGB
+    at ``size`` (display orientation), and every ``gray_every`` seconds a grey frame whose
+    longest side is ``gray_side`` (for face detection)."""
+
+    times: Sequence[float] = ()
+    size: tuple[int, int] | None = None
+    gray_every: float | None = None
+    gray_side: int = 640
+
+
+@dataclass
+class FeatureTrack:
+    """Per-decoded-frame features of a whole video (the input of every detector)."""
+
+    info: VideoInfo
+    times: "np.ndarray"          # presentation time of each decoded frame (s)
+    Y: "np.ndarray"              # (n, 36, 64) uint8 luma
+    U: "np.ndarray"              # (n, 18, 32) uint8
+    V: "np.ndarray"              # (n, 18, 32) uint8
+    thumbs: dict[int, "np.ndarray"]
+    frame_dur: float
+    decoded: int
+    skip: str | None
+    errors: int = 0
+    elapsed: float = 0.0
+    refine_log: list[tuple[float, float]] = field(default_factory=list)
+    grid_images: list["np.ndarray"] = field(default_factory=list)
+    grid_times: list[float] = field(default_factory=list)
+    gray: list[tuple[float, "np.ndarray"]] = field(default_factory=list)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    @property
+    def skipped_nonref(self) -> bool:
+        return self.skip is not None
+
+    def _get(self, name: str) -> "np.ndarray":
+        if name not in self._cache:
+            self._compute()
+        return self._cache[name]
+
+    def _compute(self) -> None:
+        """Per-frame statistics and differences, in chunks (bounded temporary memory)."""
+        import numpy as np
+
+        n = len(self.times)
+        c = self._cache
+        for k in ("y_mean", "y_std", "dark_frac", "d_y", "d_c", "d_z"):
+            c[k] = np.zeros(n, np.float32)
+        c["small"] = np.zeros((n, 32 * 18 + 2 * 16 * 9), np.float32)
+        c["coarse"] = np.zeros((n, 16 * 9 + 2 * 8 * 9), np.float32)
+        step = 512
+        prev: tuple[Any, Any, Any, Any] | None = None
+        for a in range(0, n, step):
+            b = min(n, a + step)
+            m = b - a
+            Y = self.Y[a:b].reshape(m, -1).astype(np.float32)
+            U = self.U[a:b].reshape(m, -1).astype(np.float32)
+            V = self.V[a:b].reshape(m, -1).astype(np.float32)
+            ym, ys = Y.mean(1), Y.std(1)
+            # Structure: luma with each frame's own brightness and contrast taken out, so a
+            # flash (a blend towards white) or a fade (a scaling towards black) changes it little.
+            Z = (Y - ym[:, None]) / np.maximum(ys[:, None], 4.0)
+            c["y_mean"][a:b], c["y_std"][a:b] = ym, ys
+            c["dark_frac"][a:b] = (Y < DARK_LEVEL).mean(1)
+            if prev is not None:
+                Y, U, V, Z = (np.concatenate([p[None], x]) for p, x in zip(prev, (Y, U, V, Z)))
+                lo = a
+            else:
+                lo = a + 1
+            prev = (Y[-1].copy(), U[-1].copy(), V[-1].copy(), Z[-1].copy())
+            c["d_y"][lo:b] = np.abs(np.diff(Y, axis=0)).mean(1)
+            c["d_c"][lo:b] = np.abs(np.diff(U, axis=0)).mean(1) + np.abs(np.diff(V, axis=0)).mean(1)
+            c["d_z"][lo:b] = np.abs(np.diff(Z, axis=0)).mean(1) * 32.0
+            ys2 = self.Y[a:b].astype(np.float32).reshape(m, YH // 2, 2, YW // 2, 2).mean((2, 4))
+            us2 = self.U[a:b].astype(np.float32).reshape(m, CH // 2, 2, CW // 2, 2).mean((2, 4))
+            vs2 = self.V[a:b].astype(np.float32).reshape(m, CH // 2, 2, CW // 2, 2).mean((2, 4))
+            c["small"][a:b] = np.concatenate([ys2.reshape(m, -1), us2.reshape(m, -1),
+                                              vs2.reshape(m, -1)], 1)
+            ys4 = ys2.reshape(m, YH // 4, 2, YW // 4, 2).mean((2, 4))
+            us4 = us2.reshape(m, CH // 2, 1, CW // 4, 2).mean((2, 4))
+            vs4 = vs2.reshape(m, CH // 2, 1, CW // 4, 2).mean((2, 4))
+            c["coarse"][a:b] = np.concatenate([ys4.reshape(m, -1), us4.reshape(m, -1),
+                                               vs4.reshape(m, -1)], 1)
+
+    def z(self, i: int) -> "np.ndarray":
+        """Brightness- and contrast-normalised 64×36 luma of decoded frame ``i`` (flat)."""
+        import numpy as np
+
+        y = self.Y[i].reshape(-1).astype(np.float32)
+        return (y - y.mean()) / max(float(y.std()), 4.0)
+
+    @property
+    def y_mean(self) -> "np.ndarray":
+        return self._get("y_mean")
+
+    @property
+    def y_std(self) -> "np.ndarray":
+        return self._get("y_std")
+
+    @property
+    def dark_frac(self) -> "np.ndarray":
+        return self._get("dark_frac")
+
+    @property
+    def d_y(self) -> "np.ndarray":
+        """Mean |ΔY| vs the previous decoded frame (64×36)."""
+        return self._get("d_y")
+
+    @property
+    def d_c(self) -> "np.ndarray":
+        """Mean |ΔU| + |ΔV| vs the previous decoded frame (32×18)."""
+        return self._get("d_c")
+
+    @property
+    def d_z(self) -> "np.ndarray":
+        """Change of brightness-normalised luma (structure) vs the previous decoded frame."""
+        return self._get("d_z")
+
+    @property
+    def small(self) -> "np.ndarray":
+        """(n, 864) float32: 32×18 luma and 16×9 chroma of every decoded frame."""
+        return self._get("small")
+
+    @property
+    def coarse(self) -> "np.ndarray":
+        """(n, 288) float32: 16×9 luma and 8×9 chroma block means (little affected by
+        motion, still linear under a blend)."""
+        return self._get("coarse")
+
+    @property
+    def cut_score(self) -> "np.ndarray":
+        """Content change vs the previous decoded frame (luma + chroma), 0..~255."""
+        return self.d_y + self.d_c
+
+    @property
+    def gaps(self) -> "np.ndarray":
+        import numpy as np
+
+        if not len(self.times):
+            return self.times
+        g = np.diff(self.times, prepend=self.times[0] - self.frame_dur)
+        return np.maximum(g, self.frame_dur * 0.5)
+
+    def nearest(self, t: float) -> int:
+        import numpy as np
+
+        i = int(np.searchsorted(self.times, t))
+        if i >= len(self.times):
+            return len(self.times) - 1
+        if i > 0 and abs(self.times[i - 1] - t) <= abs(self.times[i] - t):
+            return i - 1
+        return i
+
+    def thumbnail_near(self, t: float) -> tuple["np.ndarray | None", float | None]:
+        if not self.thumbs:
+            return None, None
+        best = min(self.thumbs, key=lambda k: abs(self.times[k] - t))
+        return self.thumbs[best], float(self.times[best])
+
+
+def planes(frame: Any) -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
+    """Zero-copy Y, U, V views of a decoded frame (converted to yuv420p if needed)."""
+    import numpy as np
+
+    if frame.format.name not in ("yuv420p", "yuvj420p"):
+        frame = frame.reformat(format="yuv420p")
+    w, h = frame.width, frame.height
+    p0, p1, p2 = frame.planes[:3]
+    y = np.frombuffer(p0, np.uint8).reshape(-1, p0.line_size)[:h, :w]
+    u = np.frombuffer(p1, np.uint8).reshape(-1, p1.line_size)[: (h + 1) // 2, : (w + 1) // 2]
+    v = np.frombuffer(p2, np.uint8).reshape(-1, p2.line_size)[: (h + 1) // 2, : (w + 1) // 2]
+    return y, u, v
+
+
+def small_plane(plane: "np.ndarray", size: tuple[int, int]) -> "np.ndarray":
+    """Area-average ``plane`` down to ``size``; large planes are first decimated (4× cheaper
+    per step)."""
+    import cv2
+
+    h, w = plane.shape
+    step = max(1, min(w // (size[0] * 4), h // (size[1] * 4)))
+    if step > 1:
+        plane = plane[::step, ::step]
+    interp = cv2.INTER_AREA if plane.shape[1] >= size[0] and plane.shape[0] >= size[1] \
+        else cv2.INTER_LINEAR
+    return cv2.resize(plane, size, interpolation=interp)
+
+
+def thumbnail(frame: Any, rotation: int, side: int = THUMB_SIDE) -> "np.ndarray":
+    """Small RGB thumbnail straight from the YUV planes (area-averaged, no full-size
+    conversion)."""
+    import cv2
+    import numpy as np
+
+    w, h = frame.width, frame.height
+    scale = side / max(w, h)
+    tw, th = max(4, int(w * scale) // 4 * 4), max(4, int(h * scale) // 4 * 4)
+    y, u, v = planes(frame)
+    yuv = np.concatenate([
+        small_plane(y, (tw, th)).ravel(),
+        small_plane(u, (tw // 2, th // 2)).ravel(),
+        small_plane(v, (tw // 2, th // 2)).ravel()])
+    img = cv2.cvtColor(yuv.reshape(th * 3 // 2, tw), cv2.COLOR_YUV2RGB_I420)
+    if rotation:
+        img = np.ascontiguousarray(np.rot90(img, k=rotation // 90))
+    return img
+
+
+def _gray(frame: Any, rotation: int, side: int) -> "np.ndarray":
+    import numpy as np
+
+    y = planes(frame)[0]
+    h, w = y.shape
+    scale = min(1.0, side / max(w, h))
+    g = small_plane(y, (max(1, int(w * scale)), max(1, int(h * scale)))) if scale < 1 else y.copy()
+    if rotation:
+        g = np.ascontiguousarray(np.rot90(g, k=rotation // 90))
+    return g
+
+
+class _Windows:
+    """Packets whose dts falls in one of these pts windows are decoded fully."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.spans = sorted(spans)
+        self.k = 0
+
+    def full(self, dts: int | None) -> bool:
+        if dts is None:
+            return False
+        while self.k < len(self.spans) and self.spans[self.k][1] < dts:
+            self.k += 1
+        return self.k < len(self.spans) and self.spans[self.k][0] <= dts
+
+
+def extract_features(source: Any, *, skip: str | None = "NONREF", thumb_every: float = 1.0,
+                     start: float = 0.0, end: float | None = None, fast_filter: bool = True,
+                     grid: GridRequest | None = None) -> FeatureTrack:
+    """Decode ``source`` once and return its :class:`FeatureTrack` (and ``grid`` frames)."""
+    import av
+    import numpy as np
+
+    from .sampling import _convert, _FrameSource
+    from .video import as_video
+
+    video = as_video(source)
+    info = video.info
+    t0 = time.perf_counter()
+    src = _FrameSource(video.path, info, skip=skip, fast_filter=fast_filter)
+    cc = src.stream.codec_context
+    fd = 1.0 / float(info.fps) if info.fps else 0.04
+    cap = max(16, int(info.frame_count * 1.05) + 16)
+    Y = np.empty((cap, YH, YW), np.uint8)
+    U = np.empty((cap, CH, CW), np.uint8)
+    V = np.empty((cap, CH, CW), np.uint8)
+    times: list[float] = []
+    thumbs: dict[int, Any] = {}
+    targets = sorted(float(t) for t in (grid.times if grid else ()))
+    windows = None
+    if targets and skip:
+        margin = (8 + (cc.thread_count or 2)) * fd
+        windows = _Windows([(src.to_pts(max(0.0, t - margin)), src.to_pts(t) + 1) for t in targets])
+    grid_out: list[tuple[float, Any]] = []
+    gray: list[tuple[float, Any]] = []
+    gray_every = grid.gray_every if grid else None
+    next_gray = 0.0
+    next_thumb = 0.0
+    ti = 0
+    prev_frame = None
+    prev_t = -1.0
+    prevY = None
+    current = skip
+    n = 0
+    if start > 0:
+        src.seek(start)
+    done = False
+    try:
+        for packet in src.container.demux(src.stream):
+            if done:
+                break
+            if windows is not None:
+                want = None if windows.full(packet.dts if packet.dts is not None else packet.pts) \
+                    else skip
+                if want != current:
+                    cc.skip_frame = want or "DEFAULT"
+                    current = want
+            try:
+                decoded = packet.decode()
+            except av.error.FFmpegError:
+                src.errors += 1
+                continue
+            for frame in decoded:
+                if frame.pts is None:
+                    continue
+                if getattr(frame, "is_corrupt", False):
+                    src.corrupt += 1
+                    continue
+                t = src.to_time(frame.pts)
+                if t < start - 1e-6:
+                    continue
+                if end is not None and t >= end:
+                    done = True
+                    break
+                while ti < len(targets) and targets[ti] < t - 1e-9:
+                    pick = prev_frame if prev_frame is not None else frame
+                    grid_out.append((prev_t if prev_frame is not None else t,
+                                     _convert(pick, grid.size, info.rotation)))  # type: ignore[union-attr]
+                    ti += 1
+                if n >= cap:
+                    grow = cap // 2 + 16
+                    Y = np.concatenate([Y, np.empty((grow, YH, YW), np.uint8)])
+                    U = np.concatenate([U, np.empty((grow, CH, CW), np.uint8)])
+                    V = np.concatenate([V, np.empty((grow, CH, CW), np.uint8)])
+                    cap += grow
+                y, u, v = planes(frame)
+                Y[n] = small_plane(y, (YW, YH))
+                U[n] = small_plane(u, (CW, CH))
+                V[n] = small_plane(v, (CW, CH))
+                jump = prevY is not None and \
+                    float(np.abs(Y[n].astype(np.int16) - prevY).mean()) > 20.0
+                prevY = Y[n].astype(np.int16)
+                if (t >= next_thumb or jump) and len(thumbs) < MAX_THUMBS:
+                    thumbs[n] = thumbnail(frame, info.rotation)
+                    if t >= next_thumb:
+                        next_thumb = t + thumb_every
+                if gray_every is not None and t >= next_gray:
+                    gray.append((t, _gray(frame, info.rotation, grid.gray_side)))  # type: ignore[union-attr]
+                    next_gray = t + gray_every
+                times.append(t)
+                n += 1
+                prev_frame, prev_t = frame, t
+    finally:
+        src.close()
+    while ti < len(targets) and prev_frame is not None:
+        grid_out.append((prev_t, _convert(prev_frame, grid.size, info.rotation)))  # type: ignore[union-attr]
+        ti += 1
+    track = FeatureTrack(info=info, times=np.asarray(times, float), Y=Y[:n], U=U[:n], V=V[:n],
+                         thumbs=thumbs, frame_dur=fd, decoded=n, skip=skip,
+                         errors=src.errors + src.corrupt, elapsed=time.perf_counter() - t0)
+    track.grid_times = [t for t, _ in grid_out]
+    track.grid_images = [img for _, img in grid_out]
+    track.gray = gray
+    return track
+
+
+def seconds(value: float | str, fps: float) -> float:
+    """``0.6``/``"0.6s"`` → 0.6; ``"15f"`` → 15 / fps; ``"400ms"`` → 0.4."""
+    from ..errors import InvalidOptionError
+
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise InvalidOptionError(f"Duration {value!r} is not a finite number of seconds.")
+        return float(value)
+    text = str(value).strip().lower()
+    try:
+        if text.endswith("ms"):
+            return float(text[:-2]) / 1000.0
+        if text.endswith("s"):
+            return float(text[:-1])
+        if text.endswith("f"):
+            return float(text[:-1]) / fps
+        return float(text)
+    except ValueError:
+        raise InvalidOptionError(
+            f"Duration {value!r} not understood: use seconds (0.6 or '0.6s') or frames ('15f').") from None
