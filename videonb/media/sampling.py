@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Literal, Sequence
 
-from ..errors import InvalidOptionError
+from ..errors import InvalidOptionError, OutputTooLargeError
 from .probe import VideoInfo, _video_stream, open_container, probe
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -285,6 +285,24 @@ def _target_size(info: VideoInfo, width: int | None, height: int | None,
     return w, h
 
 
+def _check_budget(info: VideoInfo, size: tuple[int, int] | None, count: int, what: str) -> None:
+    """Refuse, before decoding, to hold more than ``config.max_frame_pixels`` pixels."""
+    from ..settings import config
+
+    if size is not None:
+        w, h = size
+    else:
+        w, h = info.width, info.height
+    pixels = w * h * max(1, count)
+    if pixels > config.max_frame_pixels:
+        side = 1280 if max(w, h) > 1280 else max(2, max(w, h) // 2)
+        raise OutputTooLargeError(
+            f"{what} of {w}×{h} would hold {pixels * 3 / 1e9:.1f} GB of RGB in memory (more than "
+            f"videonb.config.max_frame_pixels = {config.max_frame_pixels:,} pixels). Pass "
+            f"max_side= to shrink them in the decoder (e.g. max_side={side}), ask for fewer "
+            f"frames, or raise videonb.config.max_frame_pixels.")
+
+
 def sample_frames(source: Any, *, n: int | None = None, times: Sequence[float] | None = None,
                   every: float | None = None, mode: Mode = "exact", width: int | None = None,
                   height: int | None = None, max_side: int | None = None,
@@ -306,6 +324,7 @@ def sample_frames(source: Any, *, n: int | None = None, times: Sequence[float] |
     path, info = _resolve(source)
     requested = sample_times(info.duration, n=n, times=times, every=every, start=start, end=end)
     size = _target_size(info, width, height, max_side)
+    _check_budget(info, size, len(set(requested)), f"{len(set(requested))} frame(s)")
     if mode == "exact":
         imgs, actual, notes = _sample_exact(path, info, requested, size)
     else:
@@ -400,6 +419,12 @@ def _sample_exact(path: Path, info: VideoInfo, requested: list[float],
         notes = _notes(src)
         fd = 1.0 / float(info.fps or 25)
         stale = [requested[i] for i in results if requested[i] - results[i][1] > max(3 * fd, 0.25)]
+        claimed = info.extra.get("claimed_duration")
+        if claimed and not stale:
+            last = max((ft for _, ft in results.values()), default=0.0)
+            notes.append(f"{path.name}: the file's index claims {claimed:.2f} s but its data "
+                         f"stops at {info.duration:.2f} s and the last decodable frame is at "
+                         f"{last:.2f} s (it looks truncated). Download or export the file again.")
         if stale:
             last = max(ft for _, ft in results.values())
             notes.append(f"{path.name}: no frame could be decoded after {last:.2f} s although the file "
@@ -443,6 +468,7 @@ def iter_frames(source: Any, *, width: int | None = None, height: int | None = N
     """Yield ``(time, rgb_array)`` for every frame in ``[start, end)``, in order."""
     path, info = _resolve(source)
     size = _target_size(info, width, height, max_side)
+    _check_budget(info, size, 1, "Each frame")
     src = _FrameSource(path, info)
     try:
         for t, frame in src.window(start, end):
