@@ -276,7 +276,86 @@ class _Windows:
         return self.k < len(self.spans) and self.spans[self.k][0] <= dts
 
 
-def extract_features(source: Any, *, skip: str | None = "NONREF", thumb_every: float = 1.0,
+#: Codecs whose decoder honours ``skip_frame`` and whose packets say what it would skip.
+SKIP_CODECS = ("h264", "hevc")
+
+
+class _SkipOracle:
+    """Would the decoder, in mode ``skip``, drop this packet?  Read from the NAL headers
+    (H.264: ``nal_ref_idc`` and the slice type; HEVC: the NAL unit type), so that frames
+    decoded only because a grid time needed them can be left out of the features, and the
+    features stay exactly those of a pass that skipped them."""
+
+    def __init__(self, codec: str, extradata: bytes | None, skip: str) -> None:
+        self.codec = codec
+        self.skip = skip
+        ed = extradata or b""
+        if codec == "h264":
+            self.nal_len = (ed[4] & 3) + 1 if len(ed) > 4 and ed[0] == 1 else 0
+        else:
+            self.nal_len = (ed[21] & 3) + 1 if len(ed) > 22 and ed[0] == 1 else 0
+
+    def _nals(self, data: bytes) -> Any:
+        if self.nal_len:
+            i, L = 0, self.nal_len
+            while i + L <= len(data):
+                size = int.from_bytes(data[i:i + L], "big")
+                i += L
+                if size <= 0 or i + size > len(data):
+                    return
+                yield data[i:i + size]
+                i += size
+        else:
+            for part in data.split(b"\x00\x00\x01"):
+                part = part.rstrip(b"\x00")
+                if part:
+                    yield part
+
+    def skipped(self, data: bytes) -> bool:
+        for nal in self._nals(data):
+            if self.codec == "h264":
+                kind, ref = nal[0] & 0x1F, (nal[0] >> 5) & 3
+                if kind not in (1, 5):
+                    continue
+                if ref == 0:
+                    return True
+                return self.skip == "BIDIR" and _h264_slice_type(nal) == 1
+            kind = (nal[0] >> 1) & 0x3F
+            if kind > 31:
+                continue
+            return kind <= 14 and kind % 2 == 0
+        return False
+
+
+def _h264_slice_type(nal: bytes) -> int:
+    """slice_type % 5 of an H.264 slice NAL (0 P, 1 B, 2 I), from its first bits."""
+    raw = bytearray()
+    zeros = 0
+    for b in nal[1:24]:
+        if zeros >= 2 and b == 3:
+            zeros = 0
+            continue
+        zeros = zeros + 1 if b == 0 else 0
+        raw.append(b)
+    bits = "".join(f"{b:08b}" for b in raw)
+    pos = 0
+
+    def ue() -> int:
+        nonlocal pos
+        z = 0
+        while pos < len(bits) and bits[pos] == "0":
+            z += 1
+            pos += 1
+        pos += 1
+        val = int(bits[pos:pos + z], 2) if z else 0
+        pos += z
+        return (1 << z) - 1 + val
+
+    ue()  # first_mb_in_slice
+    return ue() % 5
+
+
+def extract_features(source: Any, *, skip: str | None = "NONREF", thumb_every: float = 0.5,
                      start: float = 0.0, end: float | None = None, fast_filter: bool = True,
                      grid: GridRequest | None = None) -> FeatureTrack:
     """Decode ``source`` once and return its :class:`FeatureTrack` (and ``grid`` frames)."""
@@ -289,6 +368,12 @@ def extract_features(source: Any, *, skip: str | None = "NONREF", thumb_every: f
     video = as_video(source)
     info = video.info
     t0 = time.perf_counter()
+    if skip is not None and info.codec not in SKIP_CODECS:
+        skip = None  # other decoders may ignore skip_frame; decode everything
+    if skip == "BIDIR" and info.codec != "h264":
+        skip = "NONREF"
+    # Regular thumbnails (shots take theirs from these), fewer on very long videos.
+    thumb_every = max(thumb_every, info.duration / (MAX_THUMBS * 0.75))
     src = _FrameSource(video.path, info, skip=skip, fast_filter=fast_filter)
     cc = src.stream.codec_context
     fd = 1.0 / float(info.fps) if info.fps else 0.04
@@ -300,9 +385,12 @@ def extract_features(source: Any, *, skip: str | None = "NONREF", thumb_every: f
     thumbs: dict[int, Any] = {}
     targets = sorted(float(t) for t in (grid.times if grid else ()))
     windows = None
+    oracle = None
+    extra: set[int] = set()   # pts of frames decoded only for a grid time
     if targets and skip:
         margin = (8 + (cc.thread_count or 2)) * fd
         windows = _Windows([(src.to_pts(max(0.0, t - margin)), src.to_pts(t) + 1) for t in targets])
+        oracle = _SkipOracle(info.codec, cc.extradata, skip)
     grid_out: list[tuple[float, Any]] = []
     gray: list[tuple[float, Any]] = []
     gray_every = grid.gray_every if grid else None
@@ -327,6 +415,9 @@ def extract_features(source: Any, *, skip: str | None = "NONREF", thumb_every: f
                 if want != current:
                     cc.skip_frame = want or "DEFAULT"
                     current = want
+                if want is None and oracle is not None and packet.pts is not None and \
+                        oracle.skipped(bytes(packet)):
+                    extra.add(packet.pts)
             try:
                 decoded = packet.decode()
             except av.error.FFmpegError:
@@ -349,6 +440,11 @@ def extract_features(source: Any, *, skip: str | None = "NONREF", thumb_every: f
                     grid_out.append((prev_t if prev_frame is not None else t,
                                      _convert(pick, grid.size, info.rotation)))  # type: ignore[union-attr]
                     ti += 1
+                if extra and frame.pts in extra:
+                    # Decoded only for the grid: not part of the features (a skipping pass
+                    # would not have seen it), so moments do not depend on the grid.
+                    prev_frame, prev_t = frame, t
+                    continue
                 if n >= cap:
                     grow = cap // 2 + 16
                     Y = np.concatenate([Y, np.empty((grow, YH, YW), np.uint8)])

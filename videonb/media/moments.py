@@ -125,11 +125,12 @@ def _shots_from(track: FeatureTrack, transitions: list[KeyMoment], duration: flo
             bounds.append((m.start, m.start, "fade"))
     shots: list[Shot] = []
     kind = "start"
+    shortest = min(0.05, 0.5 * track.frame_dur)  # a one-frame shot is still a shot
     for end, nxt, k in bounds:
-        if end - start >= 0.05:
+        if end - start >= shortest:
             shots.append(Shot(len(shots), start, end, start_transition=kind))
         start, kind = nxt, k
-    if duration - start >= 0.05 or not shots:
+    if duration - start >= shortest or not shots:
         shots.append(Shot(len(shots), start, duration, start_transition=kind))
     missing = []
     for s in shots:
@@ -183,7 +184,7 @@ def detect(source: Any, *detectors: Detector, skip_nonref: bool | None = None,
 
 def moments_from_track(track: FeatureTrack, video: Any, detectors: Sequence[Detector] = (), *,
                        start: float = 0.0, end: float | None = None, t0: float | None = None,
-                       exact_thumbnails: bool = True) -> Moments:
+                       exact_thumbnails: bool = False) -> Moments:
     """Run ``detectors`` (default: :func:`default_detectors`) over an extracted track."""
     import time
 
@@ -219,3 +220,55 @@ def moments_from_track(track: FeatureTrack, video: Any, detectors: Sequence[Dete
 
 
 detect_moments = detect
+
+
+@dataclass
+class PassResult:
+    """What one decoding pass gave :func:`analyze_video`: moments, the frame grid and grey
+    frames spread over the video (for face detection)."""
+
+    moments: Moments
+    frames: Any                      # videonb.media.sampling.Frames
+    gray: list[tuple[float, Any]]
+
+
+def analyze_video(source: Any, *detectors: Detector, n_frames: int = 12, max_side: int = 480,
+                  gray_every: float | None = None, gray_side: int = 480,
+                  skip_nonref: bool | None = None) -> PassResult:
+    """Moments, an exact frame grid (``n_frames`` evenly spread, longest side ``max_side``)
+    and grey frames every ``gray_every`` seconds, from ONE decode of the file.
+
+    The moments are the same as :func:`detect` gives with the same detectors and
+    ``skip_nonref``: frames the decoder decodes only because a grid time needs them are
+    left out of the features.
+    """
+    import time
+
+    from .features import GridRequest
+    from .sampling import Frames, _check_budget, _target_size, sample_times
+    from .video import as_video
+
+    video = as_video(source)
+    info = video.info
+    t0 = time.perf_counter()
+    if skip_nonref is None:
+        skip_nonref = info.frame_count > NONREF_MIN_FRAMES
+    requested = sample_times(info.duration, n=n_frames) if info.duration > 0 else [0.0]
+    size = _target_size(info, None, None, max_side)
+    _check_budget(info, size, len(requested), f"{len(requested)} grid frame(s)")
+    track = extract_features(video, skip="NONREF" if skip_nonref else None,
+                             grid=GridRequest(times=requested, size=size,
+                                              gray_every=gray_every, gray_side=gray_side))
+    moments = moments_from_track(track, video, detectors, t0=t0)
+    order = sorted(range(len(requested)), key=lambda i: requested[i])
+    images: list[Any] = [None] * len(requested)
+    times: list[float] = [0.0] * len(requested)
+    for k, i in enumerate(order):
+        if k < len(track.grid_images):
+            images[i], times[i] = track.grid_images[k], track.grid_times[k]
+    keep = [i for i in range(len(requested)) if images[i] is not None]
+    frames = Frames(images=[images[i] for i in keep], times=[times[i] for i in keep],
+                    requested=[requested[i] for i in keep], mode="exact", source=video.path,
+                    info=info)
+    moments.stats["seconds"] = time.perf_counter() - t0
+    return PassResult(moments, frames, track.gray)

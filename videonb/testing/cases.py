@@ -72,6 +72,12 @@ RECIPES: dict[str, dict[str, Any]] = {
         "distractors": {"flash": 0.0, "pan": 0.1, "zoom": 0.1},
         "dissolve_s": (0.4, 2.0), "fade_s": (0.4, 1.2), "black_s": (0.04, 0.4),
     },
+    "blacks": {   # every boundary goes through black, half of them with a one-frame change
+        "boundaries": {"cut_black_fade_in": 0.4, "fade_out_cut": 0.4, "fade": 0.2},
+        "shot_s": (1.5, 3.0), "short_shots": 0.0, "short_frames": (4, 10),
+        "distractors": {"flash": 0.0, "pan": 0.0, "zoom": 0.0},
+        "dissolve_s": (0.4, 1.0), "fade_s": (0.3, 1.0), "black_s": (0.04, 0.5),
+    },
     "distractors": {
         "boundaries": {"cut": 0.7, "dissolve": 0.18, "fade": 0.12},
         "shot_s": (3.0, 7.0), "short_shots": 0.0, "short_frames": (4, 10),
