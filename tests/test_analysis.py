@@ -309,3 +309,28 @@ def test_last_frame_after_a_long_gap_gives_the_right_duration(tmp_path, fmt, ext
     assert info.duration == pytest.approx(10.04, abs=0.01)   # not 19.04
     m = videonb.detect(path)
     assert m.shots[-1].end == pytest.approx(10.04, abs=0.01)
+
+
+def test_parallel_decoding_gives_the_same_features_and_frames(cut_clip):
+    """Split at keyframes over threads, the features, grid and exact frames are those of one
+    decoder (cut clip: 20 s, keyframe every 2 s, B-frames)."""
+    from videonb.media.features import GridRequest, extract_features, plan_workers
+    from videonb.media.sampling import _sample_exact, _target_size, sample_times
+
+    info = videonb.probe(cut_clip.path)
+    ranges = plan_workers(info, workers=3)
+    assert len(ranges) == 3 and all(r[0] in info.keyframe_times for r in ranges[1:])
+    want = sample_times(info.duration, n=7)
+    grid = GridRequest(times=want, size=_target_size(info, None, None, 240), gray_every=1.0)
+    for skip in (None, "NONREF"):
+        one = extract_features(cut_clip.path, skip=skip, workers=1, grid=grid)
+        three = extract_features(cut_clip.path, skip=skip, workers=3, grid=grid)
+        assert three.workers == 3
+        assert np.array_equal(one.times, three.times) and np.array_equal(one.Y, three.Y)
+        assert np.array_equal(one.U, three.U) and np.array_equal(one.V, three.V)
+        assert one.grid_times == three.grid_times
+        assert all(np.array_equal(a, b) for a, b in zip(one.grid_images, three.grid_images))
+        assert [t for t, _ in one.gray] == [t for t, _ in three.gray]
+    imgs1, t1, _ = _sample_exact(info.path, info, want, None, workers=1)
+    imgs2, t2, _ = _sample_exact(info.path, info, want, None, workers=2)
+    assert t1 == t2 and all(np.array_equal(a, b) for a, b in zip(imgs1, imgs2))
