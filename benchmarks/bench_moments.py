@@ -27,7 +27,6 @@ Run: python benchmarks/bench_moments.py [--repeat 2] [--skip-long] [--quality-on
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -37,7 +36,7 @@ from pathlib import Path
 from common import HERE, Timer, machine, versions, write_result
 
 sys.path.insert(0, str(HERE))
-import footage  # noqa: E402
+import footage
 
 
 def _videonb_detect(path: str):

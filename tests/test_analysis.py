@@ -94,7 +94,7 @@ def test_score_rules():
 # Detection quality on composed real footage
 # --------------------------------------------------------------------------------------------
 def test_short_shots_cut_exactly(composed):
-    path, truth, m = composed["cuts"]
+    _, truth, m = composed["cuts"]
     s = score(_events(truth), moments_to_events(m.moments), truth.fps)
     assert s.cut == (1.0, 1.0, 1.0), (s.false_positives, s.missed)
     for t in m.cuts:  # cut times are frame times, to the frame
@@ -102,7 +102,7 @@ def test_short_shots_cut_exactly(composed):
 
 
 def test_flashes_and_camera_moves_are_not_transitions(composed):
-    path, truth, m = composed["distractors"]
+    _, truth, m = composed["distractors"]
     s = score(_events(truth), moments_to_events(m.moments), truth.fps)
     assert s.f1 >= 0.95, (s.false_positives, s.missed)
     for d in truth.distractors:
@@ -115,7 +115,7 @@ def test_flashes_and_camera_moves_are_not_transitions(composed):
 
 
 def test_one_frame_change_into_or_out_of_black_is_a_cut(composed):
-    path, truth, m = composed["blacks"]
+    _, truth, m = composed["blacks"]
     s = score(_events(truth), moments_to_events(m.moments), truth.fps)
     want_cuts = truth.count("cut")
     assert want_cuts >= 4
@@ -257,6 +257,7 @@ def huge_frame(tmp_path_factory):
     big = np.zeros((16000, 16000), np.uint8)
     big[4000:12000, 4000:12000] = 200
     ok, jpeg = cv2.imencode(".jpg", big, [cv2.IMWRITE_JPEG_QUALITY, 60])
+    assert ok
     del big
     path = tmp_path_factory.mktemp("huge") / "huge.mkv"
     with av.open(str(path), "w", format="matroska") as c:

@@ -71,7 +71,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_analyze(args: argparse.Namespace) -> int:
     from . import Video
     from .display import Report
-
     from .media.moments import analyze_video
 
     video = Video(args.path)

@@ -318,7 +318,7 @@ class FadeDetector(Detector):
     def process(self, track: FeatureTrack, context: dict[str, Any]) -> list[KeyMoment]:
         import numpy as np
 
-        ym, times = track.y_mean.astype(np.float64), track.times
+        ym = track.y_mean.astype(np.float64)
         n = len(ym)
         context.setdefault("dark", np.zeros(n, bool))
         if n < 3:

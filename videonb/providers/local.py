@@ -117,7 +117,7 @@ class LocalProvider(Provider):
         # frames the face count looks at.
         duration = max(v.info.duration, 1e-3)
         got = analyze_video(v, n_frames=n_frames or 12, max_side=480,
-                            gray_every=max(0.5, duration / FACE_FRAMES_KEPT), gray_side=480)
+                            gray_every=max(0.5, duration / FACE_FRAMES_KEPT), gray_side=400)
         m, grid = got.moments, got.frames
         faces = _count_faces(got.gray, list(m.shots))
         facts = _facts(v, m, faces)
@@ -135,8 +135,9 @@ class LocalProvider(Provider):
 
 #: Grey frames kept from the analysis pass for face detection (spread over the video).
 FACE_FRAMES_KEPT = 120
-#: Most shots whose faces are counted (Haar costs 30-60 ms per frame on this class of CPU).
-FACE_SHOTS_CHECKED = 24
+#: Most shots whose faces are counted (Haar costs 20-60 ms per 400-px frame on this class of
+#: CPU; the count says how many shots were checked).
+FACE_SHOTS_CHECKED = 12
 
 
 def _load_image(path: str) -> Any:

@@ -99,9 +99,9 @@ def moments_to_events(moments: Iterable[object]) -> list[Ev]:
     """Transitions of a :class:`videonb.media.moments.Moments` as events."""
     out = []
     for m in moments:
-        kind = getattr(m, "kind")
+        kind = m.kind  # type: ignore[attr-defined]
         if kind in ("cut", "dissolve", "fade_in", "fade_out"):
-            out.append((kind, float(getattr(m, "start")), float(getattr(m, "end"))))
+            out.append((kind, float(m.start), float(m.end)))  # type: ignore[attr-defined]
     return out
 
 
