@@ -12,7 +12,7 @@ import sys
 
 from common import HERE, RESULTS, machine, versions
 
-ORDER = ["import", "sampling", "moments", "player", "providers", "notebook"]
+ORDER = ["import", "sampling", "moments", "player", "providers", "notebook", "trust_load"]
 
 
 def summary() -> str:

@@ -11,7 +11,7 @@ import pytest
 
 import videonb
 
-HEAVY = ["av", "cv2", "numpy", "IPython", "ipywidgets"]
+HEAVY = ["av", "cv2", "numpy", "IPython", "ipywidgets", "torch", "diffusers", "transformers"]
 
 
 def _run(code: str) -> dict:
