@@ -121,7 +121,7 @@ def main() -> None:
     workers = min(os.cpu_count() or 1, 4)
     md = f"""Clip: `make_long_clip(minutes={args.minutes})` — {info.summary()}, keyframe every {info.gop_seconds:.2f} s,
 built from real footage (Big Buck Bunny, bikes, carphone). {args.n} evenly spaced targets over the whole clip.
-Versions: {versions('av', 'opencv-python-headless', 'numpy')}. Command: `python benchmarks/bench_sampling.py --repeat {args.repeat}` (best of {args.repeat} interleaved; the seed and the check ran once).
+Versions: {versions('av', 'opencv-python-headless', 'numpy')}. Command: `python benchmarks/bench_sampling.py --minutes {args.minutes:g} --repeat {args.repeat}` (best of {args.repeat} interleaved; the seed and the check ran once).
 
 | method | seconds | ratio vs seed | frames correct |
 |---|---|---|---|
@@ -134,7 +134,7 @@ Versions: {versions('av', 'opencv-python-headless', 'numpy')}. Command: `python 
     write_result("sampling", md, {"seed_s": seed_t.seconds, "exact_s": exact_t.seconds, "fast_s": fast_t.seconds,
                                   "exact_ratio": r_exact, "fast_ratio": r_fast, "exact_one_decoder_s": one_t.seconds,
                                   "exact_one_decoder_ratio": r_one, "exact_correct": exact_ok,
-                                  "n": args.n, "fast_on_keyframe": fast_on_kf, "clip": info.summary()})
+                                  "n": args.n, "minutes": args.minutes, "fast_on_keyframe": fast_on_kf, "clip": info.summary()})
 
 
 if __name__ == "__main__":
