@@ -11,6 +11,8 @@ Run: python benchmarks/bench_sampling.py [--minutes 10] [--repeat 3]
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 import hashlib
 
 from common import Timer, versions, write_result
@@ -77,8 +79,9 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=10.0)
     ap.add_argument("-n", type=int, default=20)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--path", help="time this file instead of make_long_clip(minutes)")
     args = ap.parse_args()
-    path, gt = make_long_clip(minutes=args.minutes, verbose=True)
+    path = args.path or make_long_clip(minutes=args.minutes, verbose=True)[0]
     info = videonb.probe(path)
     print(info.summary(), "GOP", info.gop_seconds)
 
@@ -119,9 +122,10 @@ def main() -> None:
     import os
 
     workers = min(os.cpu_count() or 1, 4)
-    md = f"""Clip: `make_long_clip(minutes={args.minutes})` — {info.summary()}, keyframe every {info.gop_seconds:.2f} s,
-built from real footage (Big Buck Bunny, bikes, carphone). {args.n} evenly spaced targets over the whole clip.
-Versions: {versions('av', 'opencv-python-headless', 'numpy')}. Command: `python benchmarks/bench_sampling.py --minutes {args.minutes:g} --repeat {args.repeat}` (best of {args.repeat} interleaved; the seed and the check ran once).
+    what = (f"`{Path(path).name}` (a real-footage benchmark case remuxed several times)" if args.path
+            else f"`make_long_clip(minutes={args.minutes})` (built from Big Buck Bunny, bikes, carphone)")
+    md = f"""Clip: {what} — {info.summary()}, keyframe every {info.gop_seconds:.2f} s. {args.n} evenly spaced targets over the whole clip.
+Versions: {versions('av', 'opencv-python-headless', 'numpy')}. Command: `python benchmarks/bench_sampling.py {' '.join(sys.argv[1:])}` (best of {args.repeat} interleaved; the seed and the check ran once).
 
 | method | seconds | ratio vs seed | frames correct |
 |---|---|---|---|
@@ -134,7 +138,7 @@ Versions: {versions('av', 'opencv-python-headless', 'numpy')}. Command: `python 
     write_result("sampling", md, {"seed_s": seed_t.seconds, "exact_s": exact_t.seconds, "fast_s": fast_t.seconds,
                                   "exact_ratio": r_exact, "fast_ratio": r_fast, "exact_one_decoder_s": one_t.seconds,
                                   "exact_one_decoder_ratio": r_one, "exact_correct": exact_ok,
-                                  "n": args.n, "minutes": args.minutes, "fast_on_keyframe": fast_on_kf, "clip": info.summary()})
+                                  "n": args.n, "minutes": info.duration / 60, "fast_on_keyframe": fast_on_kf, "clip": info.summary()})
 
 
 if __name__ == "__main__":

@@ -134,3 +134,40 @@ def testvideo_truth() -> tuple[Path, list[tuple[str, float, float]], float]:
     fps = 30000 / 1001
     return (FOOTAGE / TESTVIDEO,
             [(k, a / fps, b / fps) for k, a, b in TESTVIDEO_TRUTH_FRAMES], fps)
+
+
+def looped_case(case_mp4: Path, loops: int) -> tuple[Path, list[tuple[str, float, float]]]:
+    """A long real-footage clip for speed and memory: a built case repeated ``loops`` times by
+    remuxing its packets (no re-encode, same stream parameters), and its truth repeated.  It
+    takes seconds where ``make_long_clip`` encodes for minutes (too slow on a loaded machine)."""
+    import av
+
+    from videonb.testing.cases import CaseTruth
+
+    truth = CaseTruth.from_json(case_mp4.with_suffix(".json").read_text())
+    out = case_mp4.with_name(f"{case_mp4.stem}-x{loops}.mp4")
+    span = truth.frames / truth.fps
+    events = [(e.kind, e.start + k * span, e.end + k * span)
+              for k in range(loops) for e in truth.transitions]
+    if loops > 1:  # a fade-out at the end and the fade-in at the start meet at each join
+        events.sort(key=lambda e: e[1])
+    if out.is_file():
+        return out, events
+    tmp = out.with_name(".partial-" + out.name)
+    with av.open(str(case_mp4)) as src, av.open(str(tmp), "w", format="mp4") as dst:
+        ist = src.streams.video[0]
+        ost = dst.add_stream_from_template(ist)
+        step = round(span / ist.time_base)
+        for k in range(loops):
+            src.seek(0, stream=ist)
+            for p in src.demux(ist):
+                if p.dts is None and p.pts is None:
+                    continue
+                if p.pts is not None:
+                    p.pts += k * step
+                if p.dts is not None:
+                    p.dts += k * step
+                p.stream = ost
+                dst.mux(p)
+    tmp.rename(out)
+    return out, events
