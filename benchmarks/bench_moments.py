@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -110,9 +111,14 @@ def peak_memory(path: str) -> dict:
             "b = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
             "a = videonb.analyze(sys.argv[1]); "
             "p = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; print(b, p, len(a.moments))")
+    t0 = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True,
                          check=True).stdout.split()
-    return {"baseline_mb": int(out[0]) / 1024, "peak_mb": int(out[1]) / 1024}
+    wall = time.perf_counter() - t0
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"baseline_mb": int(out[0]) / 1024, "peak_mb": int(out[1]) / 1024,
+            "wall_s": wall, "cpu_s": ru.ru_utime + ru.ru_stime, "moments": int(out[2]),
+            "load": os.getloadavg()[0]}
 
 
 def fmt_row(label: str, r: dict) -> str:
@@ -185,6 +191,16 @@ def render(data: dict) -> str:
                f"(a fresh interpreter with av, numpy and cv2 imported: {mem['baseline_mb']:.0f} MB; "
                f"command: `python -c 'import videonb; videonb.analyze(PATH)'` under "
                f"`resource.getrusage`).", ""]
+    m = data.get("memory_only")
+    if m:
+        mm = m["memory"]
+        md += [f"### Peak memory of `analyze()`: {m['label']}", "",
+               f"{m['clip']}. Command: `{m['command']}` ({m['date']}). Peak RSS of a fresh "
+               f"interpreter running `videonb.analyze(PATH)`: **{mm['peak_mb']:.0f} MB** (after "
+               f"importing videonb, av, numpy, cv2: {mm['baseline_mb']:.0f} MB); {mm['moments']} "
+               f"moments; {mm['wall_s']:.0f} s wall, {mm['cpu_s']:.0f} s CPU "
+               f"({m['frames'] / mm['cpu_s']:.0f} frames per CPU-second; load {mm['load']:.1f}).",
+               ""]
     return "\n".join(md)
 
 
@@ -206,6 +222,8 @@ def combine(names: list[str]) -> None:
             data.setdefault(k, part[k])
         data["timed"] = data["timed"] and part["timed"]
         data["footage"] = data["footage"] and part["footage"]
+    if (PARTS / "memory.json").is_file():
+        data["memory_only"] = json.loads((PARTS / "memory.json").read_text())
     write_result("moments", render(data), data)
 
 
@@ -225,6 +243,8 @@ def main() -> None:
     ap.add_argument("--long-loop", metavar="CASE:N",
                     help="long clip = built case CASE (e.g. heldout-mixed) remuxed N times, "
                          "instead of make_long_clip (which encodes for minutes)")
+    ap.add_argument("--memory-only", action="store_true",
+                    help="long clip: peak memory (and wall/CPU time) of analyze only")
     ap.add_argument("--part", help="save the figures as results/moments_parts/PART.json only")
     ap.add_argument("--combine", nargs="+", metavar="PART", help="write the section from parts")
     args = ap.parse_args()
@@ -275,6 +295,16 @@ def main() -> None:
             info = videonb.probe(lp)
             events = [("cut", t, t) for t in gt.cuts] + [tuple(x) for x in gt.transitions]
             label = f"make_long_clip {args.minutes:g} min 720p (generated)"
+        if args.memory_only:
+            mem = peak_memory(str(lp))
+            print(label, info.summary(), mem, flush=True)
+            PARTS.mkdir(parents=True, exist_ok=True)
+            import json
+            (PARTS / "memory.json").write_text(json.dumps(
+                {"label": label, "clip": info.summary(), "frames": info.frame_count,
+                 "memory": mem, "command": cmd,
+                 "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}, indent=2))
+            return
         long_row = run_case("long", str(lp), events, float(info.fps), info.frame_count,
                             max(1, args.repeat), True)
         long_row.update(label=label, memory=peak_memory(str(lp)), clip=info.summary())
