@@ -55,6 +55,11 @@ def summary() -> str:
         for r in mom.get("external", []):
             v = r.get("detect") or r.get("analyze")
             rows.append((f"moments F1 ≥ 0.95 ({r['label']})", f"{v['f1']:.3f}", v["f1"] >= 0.95))
+        mo = mom.get("memory_only")
+        if mo:
+            rows.append((f"peak memory of analyze recorded ({mo['label']})",
+                         f"{mo['memory']['peak_mb']:.0f} MB RSS; "
+                         f"{mo['frames'] / mo['memory']['cpu_s']:.0f} frames per CPU-s", True))
         lr = mom.get("long")
         if lr:
             ra = lr["analyze"]["frames_per_s"] / lr["content"]["frames_per_s"]
