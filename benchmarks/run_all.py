@@ -95,7 +95,8 @@ def main() -> None:
     for name in ([] if args.summary_only else (args.only or ORDER)):
         print(f"== bench_{name}.py", flush=True)
         subprocess.run([sys.executable, str(HERE / f"bench_{name}.py")], check=True, cwd=HERE)
-    sections = [(RESULTS / f"{n}.md") for n in ORDER]
+    # a section's hand-written reading of its last run (results/NAME_notes.md) follows it
+    sections = [RESULTS / f"{n}{tail}.md" for n in ORDER for tail in ("", "_notes")]
     body = "\n".join(p.read_text(encoding="utf-8") for p in sections if p.exists())
     head = f"""# Benchmark results
 
