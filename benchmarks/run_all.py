@@ -30,7 +30,7 @@ def summary() -> str:
     smp = load("sampling")
     if smp:
         rows.append((f"exact sampling ≥ 25× the seed (parallel GOPs), every frame right "
-                     f"({smp.get('minutes', 10):g}-min 720p clip)",
+                     f"({smp.get('minutes', 10):.1f}-min 720p clip)",
                      f"{smp['exact_ratio']:.1f}×, {smp['exact_correct']}/{smp['n']} "
                      f"(one decoder: {smp.get('exact_one_decoder_ratio', 0):.1f}×)",
                      smp["exact_ratio"] >= 25 and smp["exact_correct"] == smp["n"]))
