@@ -30,20 +30,47 @@ def summary() -> str:
         rows.append(("`import videonb` ≤ 0.3 s", f"{imp['videonb_import_s']:.4f} s", imp["target_met"]))
     smp = load("sampling")
     if smp:
-        rows.append(("exact sampling ≥ 10× the seed, every frame right",
-                     f"{smp['exact_ratio']:.1f}×, {smp['exact_correct']}/{smp['n']}",
-                     smp["exact_ratio"] >= 10 and smp["exact_correct"] == smp["n"]))
+        rows.append((f"exact sampling ≥ 25× the seed (parallel GOPs), every frame right "
+                     f"({smp.get('minutes', 10):.1f}-min 720p clip)",
+                     f"{smp['exact_ratio']:.1f}×, {smp['exact_correct']}/{smp['n']} "
+                     f"(one decoder: {smp.get('exact_one_decoder_ratio', 0):.1f}×)",
+                     smp["exact_ratio"] >= 25 and smp["exact_correct"] == smp["n"]))
         rows.append(("fast sampling ≥ 80× the seed", f"{smp['fast_ratio']:.0f}×", smp["fast_ratio"] >= 80))
     mom = load("moments")
     if mom:
-        by = {}
-        for r in mom["rows"]:
-            by.setdefault(r["clip"], {})[r["method"]] = r
-        f1_ok = all(v["videonb"]["f1"] >= max(v["content"]["f1"], v["adaptive"]["f1"]) for v in by.values())
-        rows.append(("key moments: F1 ≥ PySceneDetect's on every clip", "met" if f1_ok else "missed", f1_ok))
-        for clip, v in by.items():
-            ratio = v["videonb"]["fps"] / max(v["content"]["fps"], v["adaptive"]["fps"])
-            rows.append((f"key moments throughput ≥ 1.5× PySceneDetect: {clip}", f"{ratio:.2f}×", ratio >= 1.5))
+        for split, cases in mom.get("rows", {}).items():
+            for r in cases:
+                v = r.get("detect") or r.get("analyze")
+                best = max(r["content"]["f1"], r["adaptive"]["f1"])
+                rows.append((f"moments F1 ≥ 0.95 ({split}: {r['label']})",
+                             f"{v['f1']:.3f} (PySceneDetect best {best:.3f})", v["f1"] >= 0.95))
+                if v["grad_tp"] + v["grad_fn"]:
+                    ok = v["gradual_precision"] >= 0.9 and v["gradual_recall"] >= 0.9
+                    rows.append((f"gradual P and R ≥ 0.9 ({split}: {r['label']})",
+                                 f"{v['gradual_precision']:.2f} / {v['gradual_recall']:.2f}", ok))
+                if "analyze" in r:
+                    ra = r["analyze"]["frames_per_s"] / r["content"]["frames_per_s"]
+                    rd = r["detect"]["frames_per_s"] / r["content"]["frames_per_s"]
+                    rows.append((f"analyze ≥ 1.5× / detect ≥ 2× Content frames/s ({split}: "
+                                 f"{r['label']})", f"{ra:.2f}× / {rd:.2f}×", ra >= 1.5 and rd >= 2))
+        for r in mom.get("external", []):
+            v = r.get("detect") or r.get("analyze")
+            rows.append((f"moments F1 ≥ 0.95 ({r['label']})", f"{v['f1']:.3f}", v["f1"] >= 0.95))
+        mo = mom.get("memory_only")
+        if mo:
+            rows.append((f"peak memory of analyze recorded ({mo['label']})",
+                         f"{mo['memory']['peak_mb']:.0f} MB RSS; "
+                         f"{mo['frames'] / mo['memory']['cpu_s']:.0f} frames per CPU-s", True))
+        lr = mom.get("long")
+        if lr:
+            ra = lr["analyze"]["frames_per_s"] / lr["content"]["frames_per_s"]
+            rd = lr["detect"]["frames_per_s"] / lr["content"]["frames_per_s"]
+            rows.append((f"analyze ≥ 1.5× / detect ≥ 2× Content frames/s ({lr['label']})",
+                         f"{ra:.2f}× / {rd:.2f}× ({lr['analyze']['frames_per_s']:.0f} / "
+                         f"{lr['detect']['frames_per_s']:.0f} vs {lr['content']['frames_per_s']:.0f})",
+                         ra >= 1.5 and rd >= 2))
+            rows.append((f"peak memory of analyze recorded ({lr['label']})",
+                         f"{lr['memory']['peak_mb']:.0f} MB RSS", True))
     ply = load("player")
     if ply:
         rows.append(("player HTML for 60 s 1080p ≤ 1.5 MB", f"{ply['videonb_html']:,} bytes", ply["target_met"]))
@@ -69,7 +96,8 @@ def main() -> None:
     for name in ([] if args.summary_only else (args.only or ORDER)):
         print(f"== bench_{name}.py", flush=True)
         subprocess.run([sys.executable, str(HERE / f"bench_{name}.py")], check=True, cwd=HERE)
-    sections = [(RESULTS / f"{n}.md") for n in ORDER]
+    # a section's hand-written reading of its last run (results/NAME_notes.md) follows it
+    sections = [RESULTS / f"{n}{tail}.md" for n in ORDER for tail in ("", "_notes")]
     body = "\n".join(p.read_text(encoding="utf-8") for p in sections if p.exists())
     head = f"""# Benchmark results
 
@@ -78,15 +106,19 @@ same run** and prints the ratio. The machine is shared and noisy (±30 % between
 ratios, not the absolute seconds. Regenerate with `python benchmarks/run_all.py` (needs
 `pip install -e '.[bench]'`).
 
-Last full run: {machine()}; {versions('av', 'numpy', 'opencv-python-headless', 'scenedetect-headless')}.
+Each section below carries its own date, machine and command (sections are re-run one at a time).
+This file was rebuilt on {machine()}; {versions('av', 'numpy', 'opencv-python-headless', 'scenedetect-headless')}.
 
 ## Targets
 
 {summary()}
 
-Short clips (250–750 frames) miss the 1.5× throughput target: fixed per-file costs (opening, probing,
-thumbnails) and per-frame Python work dominate there, while decoding, which skipping frames speeds
-up, is the bulk of the work only on long files.
+Key moments are scored on cases composed from real footage with known truth, tuning and
+held-out splits reported separately (`benchmarks/footage.py`, `videonb/testing/cases.py`); the
+older figures of F1 1.000 on clips made by `videonb/testing/clips.py` (the generator the detectors
+were tuned on) are gone from this table. The moments section names the machine load during each
+case: the machine is shared with other agents, so compare the ratios, which are measured in the
+same run with the methods interleaved.
 
 """
     (HERE / "RESULTS.md").write_text(head + body, encoding="utf-8")

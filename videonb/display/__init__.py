@@ -113,9 +113,15 @@ class Report(_Output):
         from ..media.video import as_video
 
         self.video = as_video(video)
+        n_frames = options.pop("n_frames", 12)
+        if moments is None and frames is None:
+            from ..media.moments import analyze_video
+
+            got = analyze_video(self.video, n_frames=n_frames, max_side=480)  # one decode
+            moments, frames = got.moments, got.frames
         self.moments = moments if moments is not None else self.video.moments()
-        self.frames = frames if frames is not None else self.video.frames(
-            n=options.pop("n_frames", 12), max_side=480)
+        self.frames = frames if frames is not None else self.video.frames(n=n_frames,
+                                                                          max_side=480)
         self.options = options
 
     def _build(self) -> str:

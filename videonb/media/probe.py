@@ -295,7 +295,8 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
         # --- packet scan: presentation times of every frame, without decoding -----------
         # (≈0.1 s for 10 min of 720p.)  Gives the exact frame count, keyframe PTS (the MP4
         # index only has DTS) and the VFR flag, for every container, not just MP4.
-        pts_all, key_pts = _scan_packets(p, stream.index) if p.stat().st_size <= SCAN_LIMIT else ([], [])
+        pts_all, key_pts, last_pkt_dur = (_scan_packets(p, stream.index)
+                                          if p.stat().st_size <= SCAN_LIMIT else ([], [], 0))
         is_vfr = False
         if len(pts_all) > 2:
             deltas = sorted(b - a for a, b in zip(pts_all, pts_all[1:]) if b > a)
@@ -307,14 +308,21 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
 
         # --- duration ----------------------------------------------------------
         duration = 0.0
+        claimed = None
         if stream.duration:
             duration = float(stream.duration * tb)
         elif container.duration:
             duration = container.duration / 1_000_000 - max(0.0, start_time)
         if len(pts_all) > 1:
-            last_dur = pts_all[-1] - pts_all[-2]
+            # The last frame lasts what its packet says, else a typical frame: not the gap
+            # before it (a last frame after a long pause would double the duration).
+            deltas = sorted(b - a for a, b in zip(pts_all, pts_all[1:]) if b > a)
+            typical = deltas[len(deltas) // 2] if deltas else 0
+            last_dur = last_pkt_dur if 0 < last_pkt_dur <= max(4 * typical, 1) else typical
             by_packets = float((pts_all[-1] + last_dur - first_pts) * tb)
             if duration <= 0 or abs(by_packets - duration) > 0.5:
+                if duration > by_packets + 0.5:
+                    claimed = duration   # the index promises more than the file holds
                 duration = by_packets
         if duration <= 0:
             duration = float(stream.frames / fps) if stream.frames else 0.0
@@ -347,7 +355,8 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
             audio_codec=audio.codec_context.name if audio is not None else None,
             is_vfr=is_vfr, keyframe_times=keyframes,
             start_time=float(first_pts * tb), size_bytes=size, bit_rate=bit_rate,
-            extra={"time_base": tb, "first_pts": first_pts, "packets_scanned": len(pts_all)},
+            extra={"time_base": tb, "first_pts": first_pts, "packets_scanned": len(pts_all),
+                   **({"claimed_duration": claimed} if claimed is not None else {})},
         )
     finally:
         container.close()
@@ -357,12 +366,14 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
 SCAN_LIMIT = 4 * 1024**3
 
 
-def _scan_packets(p: Path, index: int) -> tuple[list[int], list[int]]:
-    """Sorted PTS of all video packets, and PTS of the keyframes (demux only, no decoding)."""
+def _scan_packets(p: Path, index: int) -> tuple[list[int], list[int], int]:
+    """Sorted PTS of all video packets, PTS of the keyframes and the duration of the last
+    packet in presentation order (demux only, no decoding)."""
     import av
 
     pts: list[int] = []
     keys: list[int] = []
+    last = (-(1 << 62), 0)
     try:
         with av.open(str(p), metadata_errors="ignore") as c:
             st = c.streams[index]
@@ -376,13 +387,15 @@ def _scan_packets(p: Path, index: int) -> tuple[list[int], list[int]]:
                 if packet.size == 0 or packet.pts is None:
                     continue
                 pts.append(packet.pts)
+                if packet.pts >= last[0]:
+                    last = (packet.pts, int(packet.duration or 0))
                 if packet.is_keyframe:
                     keys.append(packet.pts)
     except av.error.FFmpegError:
         pass  # a damaged tail: keep what was read
     pts.sort()
     keys.sort()
-    return pts, keys
+    return pts, keys, last[1]
 
 
 #: Top-level box types an ISO base-media file (MP4, MOV, M4V) starts with.
