@@ -28,7 +28,8 @@ EXTRAS = {
     "models": ["torch", "diffusers", "transformers", "accelerate", "sentencepiece", "ftfy"],
     "demo": ["scikit-video"],
     "test": ["pytest", "scikit-video", "playwright", "nbformat", "nbclient", "ipykernel",
-             "jupyterlab", "notebook", "openai", "runwayml", "google-genai", "lumaai"],
+             "jupyterlab", "notebook", "openai", "runwayml", "google-genai", "pyjwt",
+             "fal-client", "replicate", "lumaai"],
     "bench": ["scenedetect-headless", "scikit-video", "ipython"],
 }
 #: What each extra is for (one line in the report).
