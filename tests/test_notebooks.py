@@ -15,6 +15,17 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOK_FILES = sorted(NOTEBOOKS.glob("*.ipynb"))
 
 
+def binder_notebooks() -> list[str]:
+    """The tutorials the Binder image runs (longest first): all but those whose metadata says
+    they need an extra that binder/postBuild leaves out (``videonb.requires_extra``)."""
+    names = []
+    for path in sorted(NOTEBOOKS.glob("*.ipynb"), reverse=True):
+        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+        if not meta.get("videonb", {}).get("requires_extra"):
+            names.append(path.name)
+    return names
+
+
 def test_there_are_notebooks():
     assert NOTEBOOK_FILES
 
