@@ -30,6 +30,8 @@ HELP = """videonb magics (every one wraps a plain Python function):
       → videonb.generate(prompt, ...)   (--style with --video PATH → videonb.stylize)
   %analyze PATH_OR_VAR ["question"] [--provider P] [--frames N] [--as NAME]
       → videonb.analyze(video, question=...)
+  %analyze DIR_OR_GLOB ["question"] [--workers N] [--no-resume]
+      → videonb.analyze_many(...), shown as its gallery
   %videonb providers | jobs [cancel ID | resume [ID]] | resume | config
           | alias NAME PROVIDER/MODEL | help | version
 
@@ -104,7 +106,16 @@ def _analyze_parser() -> _Parser:
     p.add_argument("--provider")
     p.add_argument("--frames", type=int)
     p.add_argument("--as", dest="name")
+    p.add_argument("--workers", type=int)
+    p.add_argument("--no-resume", action="store_true")
     return p
+
+
+def _is_many(arg: str) -> bool:
+    """A folder or a glob (``%analyze clips/`` / ``%analyze "clips/*.mp4"``): a batch."""
+    import os
+
+    return os.path.isdir(os.path.expanduser(arg)) or any(c in arg for c in "*?[")
 
 
 @magics_class
@@ -186,7 +197,8 @@ class VideoNbMagics(Magics):
     # --- %analyze -------------------------------------------------------------------------------
     @line_cell_magic
     def analyze(self, line: str, cell: str | None = None) -> Any:
-        """%analyze PATH_OR_VAR ["question"] [--provider P] [--frames N] [--as NAME]"""
+        """%analyze PATH_OR_VAR ["question"] [--provider P] [--frames N] [--as NAME]
+        %analyze DIR_OR_GLOB ["question"] [--workers N] [--no-resume] → analyze_many's gallery"""
         import videonb
 
         if cell is not None:
@@ -198,6 +210,19 @@ class VideoNbMagics(Magics):
         except _UsageError as exc:
             self._fail(str(exc))
             return None
+        if _is_many(args.video):
+            # A folder or a glob: videonb.analyze_many(); the cell shows its gallery.
+            try:
+                batch = videonb.analyze_many(
+                    args.video, self._target(args.provider) if args.provider else "local",
+                    question=args.question, frames=args.frames, workers=args.workers,
+                    resume=not args.no_resume)
+            except VideonbError as exc:
+                self._fail(f"{type(exc).__name__}: {exc}")
+                return None
+            if args.name:
+                self.shell.user_ns[args.name] = batch
+            return batch
         try:
             result = videonb.analyze(self._resolve_video(args.video),
                                      provider=self._target(args.provider) if args.provider else "local",
