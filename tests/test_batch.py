@@ -214,7 +214,8 @@ def test_rate_limit_backs_off_and_retries(folder, fresh_cache, home):
         # more 429s than one request's own retries (4, honouring Retry-After): the batch's
         # gate pauses the provider and sends the task again
         emu.inject("429", times=6, match="/chat/completions", retry_after=0)
-        b = videonb.analyze_many([clip], provider="openai", api_key=KEY, base_url=emu.base_url,
+        b = videonb.analyze_many([clip], provider="openai", api_key=KEY,
+                                 base_url=emu.base_url + "/v1",
                                  backoff=0.01, progress=False)
         chats = emu.requests.filter(path="/chat/completions")
     assert b[0]["status"] == "ok", b[0]["error"]

@@ -11,7 +11,7 @@ import pytest
 
 import videonb
 
-HEAVY = ["av", "cv2", "numpy", "IPython", "ipywidgets"]
+HEAVY = ["av", "cv2", "numpy", "IPython", "ipywidgets", "dask", "distributed", "pandas", "pyarrow"]
 
 
 def _run(code: str) -> dict:

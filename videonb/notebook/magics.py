@@ -201,6 +201,8 @@ class VideoNbMagics(Magics):
         %analyze DIR_OR_GLOB ["question"] [--workers N] [--no-resume] → analyze_many's gallery"""
         import videonb
 
+        from ..providers import batch as _batch
+
         if cell is not None:
             self._fail("%analyze is a line magic (one percent sign): %analyze clip.mp4 \"question\". "
                        "To generate from a prompt in the cell body use %%videogen.")
@@ -213,7 +215,7 @@ class VideoNbMagics(Magics):
         if _is_many(args.video):
             # A folder or a glob: videonb.analyze_many(); the cell shows its gallery.
             try:
-                batch = videonb.analyze_many(
+                batch = _batch.analyze_many(
                     args.video, self._target(args.provider) if args.provider else "local",
                     question=args.question, frames=args.frames, workers=args.workers,
                     resume=not args.no_resume)

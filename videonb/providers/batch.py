@@ -451,6 +451,20 @@ def _estimate_one(provider: str, model: str, duration: float) -> float | None:
     return round(1.5 * (frames * tps + 2000.0) * price / 1e6, 6)
 
 
+def _analysis_model(prov: Any, model: str | None) -> str:
+    """The model a hosted analysis uses: the one named, else the provider's default when it
+    analyses, else its first model that does (OpenAI's default model generates video)."""
+    if model:
+        return model
+    specs = getattr(prov, "models", {}) or {}
+    default = prov.default_model
+    if default in specs and "analyze" not in specs[default].operations:
+        for mid, spec in specs.items():
+            if "analyze" in spec.operations:
+                return mid
+    return default
+
+
 def estimate_many(videos: Any, provider: str = "local", *, model: str | None = None
                   ) -> dict[str, Any]:
     """What a batch would cost before it runs: ``{"videos", "seconds", "usd", "unpriced",
@@ -461,7 +475,7 @@ def estimate_many(videos: Any, provider: str = "local", *, model: str | None = N
     sources = video_sources(videos)
     name, model = _split(provider, model)
     prov = get_provider(name)
-    mid = model or prov.default_model
+    mid = _analysis_model(prov, model)
     per: list[float | None] = []
     seconds = 0.0
     for s in sources:
@@ -908,7 +922,7 @@ def analyze_many(videos: Any, provider: str = "local", *, model: str | None = No
         provider_options.pop("fps", None)
     prov = get_provider(name, api_key=api_key, base_url=base_url, **provider_options)
     hosted = not prov.local
-    mid = model or prov.default_model
+    mid = _analysis_model(prov, model)
     opts = _Options(provider=name, model=model if not hosted else mid, question=question,
                     frames=frames, provider_options=tuple(sorted(provider_options.items())))
     call = {"provider": name, "model": model, "question": question, "frames": frames,
