@@ -49,11 +49,71 @@ def build_clips(n: int) -> list[Path]:
     return paths
 
 
+def overhead_run(paths: list[Path], repeat: int = 3) -> None:
+    """Dask's per-video cost over a plain process pool, where it shows most: the 16 shortest
+    clips (~10 s each), pool and LocalCluster interleaved ``repeat`` times, best kept; the
+    cluster stays up between repeats (its start is timed apart)."""
+    from distributed import Client, LocalCluster
+
+    from videonb.providers.batch import analyze_many
+
+    short = [str(p) for p in paths[:16]]
+    load0 = os.getloadavg()
+    with Timer() as start:
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    walls: dict[str, list[float]] = {"pool": [], "dask": []}
+    busy: dict[str, list[float]] = {"pool": [], "dask": []}
+    try:
+        for _ in range(repeat):
+            for method in ("pool", "dask"):
+                kw = {"workers": 2} if method == "pool" else {"client": client}
+                with Timer() as tm:
+                    b = analyze_many(short, resume=False, progress=False, **kw)
+                walls[method].append(tm.seconds)
+                busy[method].append(sum(r["seconds"] for r in b.rows))
+    finally:
+        client.close()
+        cluster.close()
+    load1 = os.getloadavg()
+    n = len(short)
+    bp, bd = min(walls["pool"]), min(walls["dask"])
+    # idle worker time per video: (wall x 2 workers - the tasks' own seconds) / videos
+    ip = min(w * 2 - t for w, t in zip(walls["pool"], busy["pool"])) / n
+    idd = min(w * 2 - t for w, t in zip(walls["dask"], busy["dask"])) / n
+    md = f"""
+Command: `python benchmarks/bench_batch.py --overhead-only` (load average before
+{load0[0]:.2f}, after {load1[0]:.2f}).
+
+The {n} shortest clips ({n} distinct videos of about 10 s), `analyze_many(workers=2)` and
+`analyze_many(client=...)` on a 2-worker `LocalCluster` (processes) interleaved {repeat}
+times; walls: pool {', '.join(f'{w:.1f}' for w in walls['pool'])} s, dask
+{', '.join(f'{w:.1f}' for w in walls['dask'])} s.  The pool's walls include starting its
+2 spawned workers each time; the cluster was started once ({start.seconds:.1f} s, not counted).
+
+| measure | pool | Dask |
+|---|---|---|
+| best wall, s | {bp:.1f} | {bd:.1f} |
+| wall per video, s | {bp / n:.2f} | {bd / n:.2f} |
+| idle/overhead per video: (wall × 2 − Σ task seconds) / videos, s | {ip:.2f} | {idd:.2f} |
+
+Dask per-video overhead over the pool: **{(bd - bp) / n * 1000:+.0f} ms** per video (best
+walls); by idle worker time {(idd - ip) * 1000:+.0f} ms.
+"""
+    write_result("batch_overhead", md, {"walls": walls, "busy": busy, "videos": n,
+                                        "cluster_start": start.seconds})
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clips", type=int, default=40)
     ap.add_argument("--order", default="serial,pool,dask")
+    ap.add_argument("--overhead-only", action="store_true",
+                    help="only the interleaved pool-vs-Dask overhead run on the short clips")
     args = ap.parse_args()
+    if args.overhead_only:
+        return overhead_run(build_clips(args.clips))
 
     import videonb
     from videonb.media.probe import probe
@@ -133,8 +193,10 @@ Dask per-video overhead over the process pool: **{overhead * 1000:.0f} ms** per 
 ((dask wall − pool wall) / {n}); the cluster's start ({res['dask']['cluster_start']:.1f} s) is
 not in its wall time.  Sum of the tasks' own seconds: pool {res['pool']['task_seconds']:.1f} s,
 dask {res['dask']['task_seconds']:.1f} s (2 workers each).  The serial loop is not one core:
-`analyze()` already decodes files of 600+ frames on one thread per core, which is why the
-process pool gains less than 2× on 2 cores.
+`analyze()` already decodes files of 600+ frames on one thread per core.  The methods ran one
+after another on a machine shared with other sessions (load average above), so each got a
+different share of the 2 cores: a negative overhead means Dask's cost is below what this run
+resolves; the interleaved short-clip run (`--overhead-only`) measures it directly.
 
 ### On paper: 100,000 one-minute videos
 

@@ -245,3 +245,29 @@ def test_magic_analyze_folder_shows_the_gallery(folder, warm, monkeypatch):
     result = ip.run_line_magic("analyze", f"{folder} --workers 1")
     assert isinstance(result, B.Batch) and len(result) == 4
     assert "<details" in result._repr_html_()
+
+
+def test_progress_is_a_widget_in_a_kernel(monkeypatch):
+    shown = []
+    monkeypatch.setattr(B, "_in_kernel", lambda: True)
+    monkeypatch.setattr("IPython.display.display", lambda obj, **kw: shown.append(obj))
+    bar = B._Progress(3, True, "grading")
+    bar.started()
+    bar.add({"status": "ok", "cached": False})
+    bar.add({"status": "error", "cached": False})
+    bar.close("done")
+    assert len(shown) == 1 and bar.bar.value == 2 and bar.bar.max == 3
+    assert "2/3" in bar.label.value and "1 failed" in bar.label.value
+    assert bar.bar.bar_style == "warning" and bar.stream is None
+
+
+def test_same_content_twice_is_analysed_once(folder, warm, tmp_path):
+    twin = tmp_path / "twin.mp4"
+    shutil.copy(folder / "broken.mp4", twin)            # a failing file: nothing is cached
+    calls = []
+    b = videonb.analyze_many([folder / "broken.mp4", twin], workers=1,
+                             progress=lambda row, counts: calls.append(row["path"]))
+    assert [r["path"] for r in b] == [str(folder / "broken.mp4"), str(twin)]
+    assert b[0]["error"] == b[1]["error"].replace(str(twin), str(folder / "broken.mp4")) or \
+        b[0]["error_type"] == b[1]["error_type"]
+    assert len(calls) == 2

@@ -614,6 +614,9 @@ class _Run:
     rows: list[dict[str, Any] | None]
     progress: _Progress
     todo: list[int] = field(default_factory=list)
+    #: Later inputs with the same content and options as ``todo[i]``: analysed (and, for a
+    #: hosted provider, billed) once, the row copied to them.
+    twins: dict[int, list[int]] = field(default_factory=dict)
 
     def finish(self, i: int, row: dict[str, Any]) -> None:
         key = self.keys[i]
@@ -623,6 +626,11 @@ class _Run:
             _write_json(_cache_path(key), row)
         self.rows[i] = row
         self.progress.add(row)
+        for j in self.twins.get(i, ()):
+            twin = dict(row, path=self.sources[j], name=_empty_row(self.sources[j])["name"],
+                        cost_usd=0.0 if row.get("cost_usd") else row.get("cost_usd"))
+            self.rows[j] = twin
+            self.progress.add(twin)
 
     def task_args(self, i: int) -> tuple[Any, ...]:
         o = self.opts
@@ -944,13 +952,18 @@ def analyze_many(videos: Any, provider: str = "local", *, model: str | None = No
         contents = [_content_id(s) for s in sources]
     keys = [None if c is None else _key(c, opts) for c in contents]
     run = _Run(sources, opts, keys, [None] * len(sources), bar)
+    first: dict[str, int] = {}
     for i, k in enumerate(keys):
         hit = _cached_row(k) if (resume and k) else None
         if hit is not None:
             hit.update(cached=True, path=sources[i], name=_empty_row(sources[i])["name"])
             run.rows[i] = hit
             bar.add(hit)
+        elif k is not None and k in first:
+            run.twins.setdefault(first[k], []).append(i)
         else:
+            if k is not None:
+                first[k] = i
             run.todo.append(i)
     estimates: list[float | None] = [None] * len(sources)
     if hosted:
