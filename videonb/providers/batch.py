@@ -831,6 +831,7 @@ async def _hosted(run: _Run, *, api_key: str | None, base_url: str | None, model
             events.append({"i": i, "row": row})
             return
         rec = claim.record
+        sent = False
         try:
             await asyncio.to_thread(led.update, rec.id, status="running",
                                     submitted_at=time.time())
@@ -841,6 +842,7 @@ async def _hosted(run: _Run, *, api_key: str | None, base_url: str | None, model
                 async with gate.sem:
                     await gate.wait_open()
                     try:
+                        sent = True
                         a = await api.analyze_async(
                             src, provider=o.provider, model=model, question=o.question,
                             frames=o.frames, api_key=api_key, base_url=base_url,
@@ -857,9 +859,12 @@ async def _hosted(run: _Run, *, api_key: str | None, base_url: str | None, model
             await asyncio.to_thread(led.update, rec.id, status="succeeded", progress=1.0,
                                     cost=row["cost_usd"], finished_at=time.time())
         except asyncio.CancelledError:
+            # A request that was on its way may still be billed: it keeps its estimate.
             await asyncio.shield(asyncio.to_thread(
                 led.update, rec.id, status="cancelled", finished_at=time.time(),
-                error_message="batch interrupted"))
+                cost=estimates[i] if sent else None,
+                error_message="batch interrupted" + (
+                    " while its request was in flight (it may be billed)" if sent else "")))
             raise
         except Exception as exc:  # noqa: BLE001 - one failure is one row
             _error_into(row, exc)
