@@ -12,7 +12,7 @@ import sys
 
 from common import HERE, RESULTS, machine, versions
 
-ORDER = ["import", "sampling", "moments", "player", "providers", "notebook"]
+ORDER = ["import", "sampling", "moments", "player", "providers", "notebook", "batch"]
 
 
 def summary() -> str:
@@ -89,7 +89,11 @@ def main() -> None:
     for name in ([] if args.summary_only else (args.only or ORDER)):
         print(f"== bench_{name}.py", flush=True)
         subprocess.run([sys.executable, str(HERE / f"bench_{name}.py")], check=True, cwd=HERE)
+        if name == "batch":
+            subprocess.run([sys.executable, str(HERE / "bench_batch.py"), "--overhead-only"],
+                           check=True, cwd=HERE)
     sections = [(RESULTS / f"{n}.md") for n in ORDER]
+    sections.insert(ORDER.index("batch") + 1, RESULTS / "batch_overhead.md")
     body = "\n".join(p.read_text(encoding="utf-8") for p in sections if p.exists())
     head = f"""# Benchmark results
 
