@@ -271,3 +271,43 @@ def test_same_content_twice_is_analysed_once(folder, warm, tmp_path):
     assert b[0]["error"] == b[1]["error"].replace(str(twin), str(folder / "broken.mp4")) or \
         b[0]["error_type"] == b[1]["error_type"]
     assert len(calls) == 2
+
+
+@pytest.mark.browser
+def test_gallery_in_chromium_click_opens_the_report_and_its_video_plays(folder, warm, tmp_path):
+    chromium = Path(__import__("os").environ.get("CHROMIUM", "/usr/bin/chromium"))
+    if not chromium.exists():
+        pytest.skip(f"browser tests need Debian's chromium at {chromium}")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    b = videonb.analyze_many(folder, workers=1, progress=False)
+    b.save(tmp_path / "out")
+    b.gallery().save(tmp_path / "inline.html")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium),
+                                     args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            page.goto((tmp_path / "out" / "index.html").as_uri())
+            thumbs = page.eval_on_selector_all(".vnb-strip img", "els => els.map(e => "
+                                               "e.naturalWidth)")
+            assert len(thumbs) >= 3 and min(thumbs) > 0
+            bikes = page.locator(".vnb-card a", has_text="clip2.mp4")
+            with page.context.expect_page() as new:
+                bikes.click()
+            report = new.value
+            report.wait_for_load_state()
+            assert report.url.endswith(".html") and "/reports/" in report.url
+            report.wait_for_function("() => { const v = document.querySelector('video');"
+                                     " return v && v.readyState >= 1; }", timeout=8000)
+            assert abs(report.evaluate("document.querySelector('video').duration") - 10) < 0.2
+            assert report.locator('td:text-is("cut")').count() == 5
+            # the notebook form: the report folds open in place on a click
+            inline = browser.new_page()
+            inline.goto((tmp_path / "inline.html").as_uri())
+            card = inline.locator("details.vnb-card", has_text="clip2.mp4")
+            assert not card.evaluate("d => d.open")
+            card.locator("summary").click()
+            assert card.evaluate("d => d.open")
+            assert card.locator("video").count() == 1
+        finally:
+            browser.close()
