@@ -311,3 +311,45 @@ def test_gallery_in_chromium_click_opens_the_report_and_its_video_plays(folder, 
             assert card.locator("video").count() == 1
         finally:
             browser.close()
+
+
+def test_in_a_kernel_the_bar_is_a_widget_and_interrupt_stops_the_pool(folder, fresh_cache):
+    """A real ipykernel: the progress bar is an ipywidgets model updated from the cell, and
+    the kernel's Interrupt (SIGINT) ends the batch with BatchInterrupted, no worker left."""
+    jupyter_client = pytest.importorskip("jupyter_client")
+    import os
+
+    km, kc = jupyter_client.manager.start_new_kernel(
+        kernel_name="python3", env={**os.environ, "PYTHONPATH": str(Path(videonb.__file__)
+                                                                  .parent.parent)})
+    try:
+        clips = [str(p) for p in sorted(folder.glob("clip*.mp4"))] * 4
+        code = ("import videonb, multiprocessing\n"
+                f"videonb.analyze_many({clips!r}, workers=2, resume=False)")
+        msg_id = kc.execute(code)
+        widget_models, interrupted, error = set(), False, None
+        while True:
+            msg = kc.get_iopub_msg(timeout=180)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "comm_open":
+                widget_models.add(content["data"]["state"].get("_model_name"))
+            elif kind == "comm_msg" and not interrupted \
+                    and isinstance(content["data"].get("state", {}).get("value"), int) \
+                    and content["data"]["state"]["value"] >= 1:
+                km.interrupt_kernel()       # after the first video is counted
+                interrupted = True
+            elif kind == "error":
+                error = content
+            elif kind == "status" and content["execution_state"] == "idle":
+                break
+        assert "IntProgressModel" in widget_models and interrupted
+        assert error is not None and error["ename"] == "BatchInterrupted", error
+        reply = kc.execute_interactive("print(len(multiprocessing.active_children()))",
+                                       timeout=60, output_hook=lambda m: widget_models.add(
+                                           m["content"].get("text", "").strip()))
+        assert reply["content"]["status"] == "ok" and "0" in widget_models
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
