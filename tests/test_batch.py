@@ -353,3 +353,33 @@ def test_in_a_kernel_the_bar_is_a_widget_and_interrupt_stops_the_pool(folder, fr
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+def test_hosted_tasks_respect_the_concurrency_cap(folder, fresh_cache, home, monkeypatch):
+    """The gate, not the provider: at most ``concurrency`` analyses are in flight at once."""
+    import asyncio
+
+    from videonb.providers import api
+
+    clips = sorted(folder.glob("clip*.mp4"))
+    done = {str(c): videonb.analyze(c) for c in clips}   # the real local Analysis, returned
+    state = {"now": 0, "max": 0, "calls": 0}
+    both_in = asyncio.Event()
+
+    async def analysis_that_waits_for_company(src, **kw):
+        state["calls"] += 1
+        state["now"] += 1
+        state["max"] = max(state["max"], state["now"])
+        if state["now"] >= 2 or state["calls"] == len(clips):
+            both_in.set()
+        await both_in.wait()
+        for _ in range(20):       # let any task the cap failed to hold back come in
+            await asyncio.sleep(0)
+        state["now"] -= 1
+        return done[src]
+
+    monkeypatch.setattr(api, "analyze_async", analysis_that_waits_for_company)
+    b = videonb.analyze_many(clips, provider="gemini", api_key=KEY, concurrency=2,
+                             progress=False)
+    assert [r["status"] for r in b] == ["ok"] * 3, b.failed.rows
+    assert state["max"] == 2 and state["calls"] == 3
