@@ -383,3 +383,25 @@ def test_hosted_tasks_respect_the_concurrency_cap(folder, fresh_cache, home, mon
                              progress=False)
     assert [r["status"] for r in b] == ["ok"] * 3, b.failed.rows
     assert state["max"] == 2 and state["calls"] == 3
+
+
+def test_urls_are_analysed_by_the_workers(folder, fresh_cache):
+    """Workers get the URL, not frames: each downloads (bounded, into its cache) and analyses."""
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *a, **k: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    t = threading.Thread(target=server.serve_forever, daemon=True)
+    t.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/clip2.mp4"
+        b = videonb.analyze_many([url, folder / "clip2.mp4"], workers=1, progress=False)
+    finally:
+        server.shutdown()
+    by_url, by_path = b.rows
+    assert by_url["status"] == "ok", by_url["error"]
+    assert by_url["path"] == url and by_url["cut_times"] == by_path["cut_times"]
+    assert by_url["key"] != by_path["key"]        # a URL is keyed by its address
