@@ -405,3 +405,20 @@ def test_urls_are_analysed_by_the_workers(folder, fresh_cache):
     assert by_url["status"] == "ok", by_url["error"]
     assert by_url["path"] == url and by_url["cut_times"] == by_path["cut_times"]
     assert by_url["key"] != by_path["key"]        # a URL is keyed by its address
+
+
+def test_a_crafted_cache_entry_is_data_never_markup(folder, fresh_cache):
+    b = videonb.analyze_many([folder / "clip0.mp4"], workers=1, progress=False)
+    key = b[0]["key"]
+    path = B._cache_path(key)
+    row = json.loads(path.read_text())
+    row["thumbnails"] = ['x" onerror="alert(1)']
+    path.write_text(json.dumps(row))
+    again = videonb.analyze_many([folder / "clip0.mp4"], workers=1, progress=False)
+    assert again[0]["cached"] is False and "onerror" not in again._repr_html_()
+    row["thumbnails"], row["summary"] = [], "<script>alert(1)</script>"
+    path.write_text(json.dumps(row))
+    served = videonb.analyze_many([folder / "clip0.mp4"], workers=1, progress=False)
+    assert served[0]["cached"] is True
+    assert "<script>alert" not in served._repr_html_() and "&lt;script&gt;" in \
+        served._repr_html_()

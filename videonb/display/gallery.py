@@ -10,6 +10,7 @@ open in place when it is shown in a notebook.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Sequence
 
 from .html import STYLE, esc, page
@@ -51,8 +52,13 @@ def _figures(row: dict[str, Any]) -> str:
     return " · ".join(esc(b) for b in bits)
 
 
+_B64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+
+
 def _strip(row: dict[str, Any], limit: int = 8) -> str:
-    thumbs = list(row.get("thumbnails") or [])[:limit]
+    # Only base64 text goes into a src attribute (rows may come from a cache file: data).
+    thumbs = [t for t in list(row.get("thumbnails") or [])[:limit]
+              if isinstance(t, str) and _B64.fullmatch(t)]
     times = list(row.get("thumb_times") or [])
     imgs = "".join(
         f"<img alt=\"{esc(_t(times[i]) if i < len(times) else '')}\" "

@@ -28,6 +28,7 @@ import glob as _glob
 import hashlib
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -189,14 +190,33 @@ def _cache_path(key: str) -> Path:
     return _cache_root() / "rows" / key[:2] / f"{key}.json"
 
 
+_B64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+_NUMERIC = ("duration_s", "fps", "width", "height", "size_bytes", "shots", "cuts", "gradual",
+            "dissolves", "fades", "motion_moments", "most_motion_at_s", "brightness_changes",
+            "mean_brightness", "cost_usd", "seconds")
+_TEXT = ("summary", "answer", "provider", "model", "error", "error_type", "name")
+
+
 def _cached_row(key: str) -> dict[str, Any] | None:
     """A finished row from the cache; it is data (checked for shape), never instructions."""
     try:
         row = json.loads(_cache_path(key).read_text())
     except (OSError, ValueError):
         return None
-    if not isinstance(row, dict) or row.get("status") != "ok" or row.get("key") != key \
-            or not all(isinstance(t, str) for t in row.get("thumbnails") or []):
+    if not isinstance(row, dict) or row.get("status") != "ok" or row.get("key") != key:
+        return None
+    thumbs = row.get("thumbnails") or []
+    if not isinstance(thumbs, list) or not all(isinstance(t, str) and _B64.fullmatch(t)
+                                               for t in thumbs):
+        return None
+    for c in _NUMERIC:
+        v = row.get(c)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+            return None
+    if not all(isinstance(row.get(c), (str, type(None))) for c in _TEXT):
+        return None
+    if not isinstance(row.get("moments") or [], list) or not all(
+            isinstance(m, dict) for m in row.get("moments") or []):
         return None
     return row
 
