@@ -16,6 +16,7 @@ import pytest
 import videonb
 from videonb import errors
 from videonb.providers import batch as B
+from videonb.providers import batch_progress as P
 
 KEY = "placeholder-not-a-key-emulated"
 VOLATILE = ("seconds", "cached")
@@ -188,7 +189,7 @@ def test_budget_holds_across_concurrent_hosted_tasks(folder, fresh_cache, home, 
     budget = per[0] + per[1] + per[2] * 0.5       # room for two of the three
     with GeminiEmulator(expected_key=KEY) as emu:
         notes = []
-        monkeypatch.setattr(B._Progress, "note", lambda self, text: notes.append(text))
+        monkeypatch.setattr(P.Progress, "note", lambda self, text: notes.append(text))
         b = videonb.analyze_many(clips, provider="gemini", api_key=KEY, base_url=emu.base_url,
                                  budget=budget, concurrency=3, progress=True)
         gens = emu.requests.filter(path=":generateContent")
@@ -249,9 +250,9 @@ def test_magic_analyze_folder_shows_the_gallery(folder, warm, monkeypatch):
 
 def test_progress_is_a_widget_in_a_kernel(monkeypatch):
     shown = []
-    monkeypatch.setattr(B, "_in_kernel", lambda: True)
+    monkeypatch.setattr(P, "_in_kernel", lambda: True)
     monkeypatch.setattr("IPython.display.display", lambda obj, **kw: shown.append(obj))
-    bar = B._Progress(3, True, "grading")
+    bar = P.Progress(3, True, "grading")
     bar.started()
     bar.add({"status": "ok", "cached": False})
     bar.add({"status": "error", "cached": False})
@@ -397,8 +398,8 @@ def test_urls_are_analysed_by_the_workers(folder, fresh_cache):
     t = threading.Thread(target=server.serve_forever, daemon=True)
     t.start()
     try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/clip2.mp4"
-        b = videonb.analyze_many([url, folder / "clip2.mp4"], workers=1, progress=False)
+        url = f"http://127.0.0.1:{server.server_address[1]}/clip0.mp4"
+        b = videonb.analyze_many([url, folder / "clip0.mp4"], workers=1, progress=False)
     finally:
         server.shutdown()
     by_url, by_path = b.rows
