@@ -253,6 +253,7 @@ def test_progress_is_a_widget_in_a_kernel(monkeypatch):
     monkeypatch.setattr(P, "_in_kernel", lambda: True)
     monkeypatch.setattr("IPython.display.display", lambda obj, **kw: shown.append(obj))
     bar = P.Progress(3, True, "grading")
+    bar.note("estimated $0.0042 for 3 video(s)")
     bar.started()
     bar.add({"status": "ok", "cached": False})
     bar.add({"status": "error", "cached": False})
@@ -260,6 +261,7 @@ def test_progress_is_a_widget_in_a_kernel(monkeypatch):
     assert len(shown) == 1 and bar.bar.value == 2 and bar.bar.max == 3
     assert "2/3" in bar.label.value and "1 failed" in bar.label.value
     assert bar.bar.bar_style == "warning" and bar.stream is None
+    assert bar.head.value == "estimated $0.0042 for 3 video(s)"      # still shown at the end
 
 
 def test_same_content_twice_is_analysed_once(folder, warm, tmp_path):

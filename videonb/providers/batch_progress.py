@@ -42,7 +42,8 @@ class Progress:
                     self.bar = w.IntProgress(min=0, max=max(1, total), value=0,
                                              description="", bar_style="info")
                     self.label = w.HTML()
-                    self.widget = w.HBox([self.bar, self.label])
+                    self.head = w.HTML()   # the estimate, kept above the bar
+                    self.widget = w.VBox([self.head, w.HBox([self.bar, self.label])])
                     display(self.widget)
                 except Exception:  # noqa: BLE001 - no widgets: fall back to the text line
                     self.widget = None
@@ -53,7 +54,9 @@ class Progress:
 
     def note(self, text: str) -> None:
         if self.widget is not None:
-            self.label.value = text
+            from html import escape
+
+            self.head.value = escape(text)
         elif self.stream is not None:
             self.stream.write(text + "\n")
             self.stream.flush()
