@@ -673,11 +673,14 @@ def _run_dask(run: _Run, client: Any) -> None:
     except ImportError:
         raise InvalidOptionError("client= needs dask.distributed: pip install 'videonb[batch]'") \
             from None
+    import uuid
+
     futs = {}
+    run_id = uuid.uuid4().hex[:8]  # Dask reuses a live future of the same key: one per run
     for i in run.todo:
         # pure=False: the cache is videonb's, keyed by content; Dask must not merge tasks.
         f = client.submit(analyze_one, *run.task_args(i), pure=False,
-                          key=f"videonb-analyze-{run.keys[i] or 'x'}-{i}")
+                          key=f"videonb-analyze-{run_id}-{i}-{(run.keys[i] or 'x')[:12]}")
         futs[f] = i
     ac = as_completed(list(futs), with_results=False)
     try:
