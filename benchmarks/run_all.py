@@ -12,7 +12,8 @@ import sys
 
 from common import HERE, RESULTS, machine, versions
 
-ORDER = ["import", "sampling", "moments", "player", "providers", "notebook", "batch"]
+ORDER = ["import", "sampling", "moments", "player", "providers", "notebook", "trust_load",
+         "batch"]
 
 
 def summary() -> str:

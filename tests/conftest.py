@@ -26,6 +26,11 @@ def _cache_dir(tmp_path_factory: pytest.TempPathFactory):
     mp = pytest.MonkeyPatch()
     cache = tmp_path_factory.mktemp("videonb-cache")
     mp.setenv("VIDEONB_CACHE_DIR", str(cache))
+    # Model shutdowns the OpenAI emulator enforces are judged on a fixed day, so an announced
+    # shutdown (gpt-4o/gpt-4.1-mini: 2027-01-14) shows in the model tables, not as a red CI.
+    mp.setenv("VIDEONB_EMULATOR_TODAY", "2026-12-01")
+    # The owner-token secret (videonb.providers.ledger) lives in the user's config folder.
+    mp.setenv("VIDEONB_CONFIG_DIR", str(tmp_path_factory.mktemp("videonb-config")))
     yield cache
     mp.undo()
 

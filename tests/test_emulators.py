@@ -358,6 +358,16 @@ def rw(emu, method, path, body=None, headers=None, **kw):
     )
 
 
+def rw_upload(emu, filename: str, data: bytes) -> str:
+    """An ephemeral upload over raw HTTP, as runwayml's uploads.create_ephemeral does it."""
+    slot = rw(emu, "POST", "/v1/uploads", {"filename": filename, "type": "ephemeral"}).json()
+    body, ctype = _multipart.encode({**slot["fields"], "file": (filename, data, "image/png")})
+    r = call(emu.base_url, "POST", slot["uploadUrl"][len(emu.base_url) :], data=body,
+             headers={"Content-Type": ctype})
+    assert r.status == 204, r
+    return slot["runwayUri"]
+
+
 T2V = {
     "model": "gen4.5",
     "promptText": "a red kite over the sea",
@@ -427,7 +437,7 @@ def test_runway_image_and_video_inputs():
                 "duration": 6,
                 "promptImage": [
                     {"uri": "https://example.com/a.png", "position": "first"},
-                    {"uri": "runway://upload/b", "position": "last"},
+                    {"uri": rw_upload(emu, "b.png", _media.solid_png(16, 16)), "position": "last"},
                 ],
             },
         )
@@ -464,9 +474,15 @@ def test_runway_image_and_video_inputs():
         ),
         ("text_to_video", {**T2V, "promptText": "🎬" * 501}, ["promptText"], "<=1000"),
         ("text_to_video", {**T2V, "promptText": ""}, ["promptText"], ">=1"),
+        (  # veo3 is not in runwayml 5.24's params any more: rejected like an unknown id
+            "text_to_video",
+            {"model": "veo3", "promptText": "x", "ratio": "1280:720", "duration": 8},
+            ["model"],
+            "Invalid input",
+        ),
         (
             "text_to_video",
-            {"model": "veo3", "promptText": "x", "ratio": "1280:720", "duration": 6},
+            {"model": "veo3.1", "promptText": "x", "ratio": "1280:720", "duration": 5},
             ["duration"],
             "8",
         ),

@@ -11,7 +11,8 @@ import pytest
 
 import videonb
 
-HEAVY = ["av", "cv2", "numpy", "IPython", "ipywidgets", "dask", "distributed", "pandas", "pyarrow"]
+HEAVY = ["av", "cv2", "numpy", "IPython", "ipywidgets", "torch", "diffusers", "transformers",
+         "dask", "distributed", "pandas", "pyarrow"]
 
 
 def _run(code: str) -> dict:

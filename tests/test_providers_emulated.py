@@ -411,10 +411,11 @@ def test_a_result_from_one_server_never_answers_for_another(runway, home):
     assert again.provenance["cached"] is True and again.path == a.path
 
 
-def test_resume_and_cancel_find_the_jobs_server_after_a_restart(home, monkeypatch):
-    """The ledger records where each job went: after a kernel restart, cancel() and resume()
-    talk to that server without being told again (a gateway's job never goes to the default
-    host)."""
+def test_resume_and_cancel_after_a_restart_go_only_to_the_configured_server(home, monkeypatch):
+    """After a kernel restart, cancel() and resume() of a job recorded for another server than
+    the configured one send nothing (the ledger is data: the key goes only where the user points
+    it) and name the base_url= to pass; with it, they reach that server.  (This replaced a test
+    that had resume() follow the row's server by itself: issue 8, point 1.)"""
     import asyncio
 
     from videonb.providers import ledger as ledger_mod
@@ -443,10 +444,18 @@ def test_resume_and_cancel_find_the_jobs_server_after_a_restart(home, monkeypatc
 
         to_cancel, to_resume = asyncio.run(start())
         ledger_mod._LEDGER = None  # a fresh process re-opens the ledger from disk
-        assert videonb.cancel(to_cancel.id).status == "cancelled"
+        sent_before = len(emu.requests)
+        with pytest.raises(errors.JobOriginError, match=f"base_url='{emu.base_url}'"):
+            videonb.cancel(to_cancel.id)
+        (refused,) = videonb.resume(to_resume.id, poll_interval=0.02)
+        assert isinstance(refused, errors.JobOriginError) and emu.base_url in str(refused)
+        assert len(emu.requests) == sent_before           # nothing went anywhere
+        assert {port for _, port in conns} == {emu.port_number}
+        # Named by the user, the server is used.
+        assert videonb.cancel(to_cancel.id, base_url=emu.base_url).status == "cancelled"
         deletes = emu.requests.filter(method="DELETE")
         assert len(deletes) == 1 and deletes[0].path.endswith(to_cancel.record.remote_id)
-        (video,) = videonb.resume(to_resume.id, poll_interval=0.02)
+        (video,) = videonb.resume(to_resume.id, poll_interval=0.02, base_url=emu.base_url)
         assert isinstance(video, videonb.Video)
         assert video.provenance["remote_id"] == to_resume.record.remote_id
         assert {port for _, port in conns} == {emu.port_number}

@@ -17,8 +17,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .errors import VideonbError
+from .media import views as _views
+from .version import __version__
 
-__version__ = "0.1.0"
+
+def _load_display() -> None:
+    """Media values get their HTML from the display floor, which registers its views in
+    :mod:`videonb.media.views` when imported; this loader imports it at first use."""
+    import videonb.display  # noqa: F401
+
+
+_views.add_loader(_load_display)
 
 # name -> module that defines it; resolved lazily by __getattr__ (keeps `import videonb` light).
 _LAZY = {
@@ -64,6 +73,7 @@ _LAZY = {
     "resume_async": "videonb.providers.api",
     "cancel": "videonb.providers.api",
     "cancel_async": "videonb.providers.api",
+    "set_key": "videonb.providers.keys",
     "Job": "videonb.providers.jobs",
     "Analysis": "videonb.providers.base",
     "config": "videonb.settings",
@@ -98,6 +108,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .providers.base import Analysis
     from .providers.batch import Batch, analyze_many, estimate_many
     from .providers.jobs import Job
+    from .providers.keys import set_key
     from .types import KeyMoment, Shot
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "UnknownProviderError",
     "ProviderUnavailableError",
     "MissingKeyError",
+    "InvalidKeyError",
     "AuthenticationError",
     "RateLimitError",
     "ProviderHTTPError",
@@ -41,6 +42,12 @@ __all__ = [
     "ProviderRetiredError",
     "BudgetExceededError",
     "ModelOutputError",
+    "JobOriginError",
+    "WeightsMissingError",
+    "InsufficientMemoryError",
+    "DeviceTooSlowError",
+    "LedgerError",
+    "StorageError",
 ]
 
 
@@ -96,7 +103,22 @@ class InvalidDimensionsError(VideonbError, ValueError):
 
 
 class DownloadError(VideonbError, OSError):
+    """A download did not produce a usable file (the message says why and what to do).
+
+    ``retryable`` is True when trying again later may work (a 429, a 5xx, a dropped
+    connection, a full disk); ``status`` is the last HTTP status seen, if any."""
+
     code = "download_failed"
+
+    def __init__(self, message: str, *, url: str | None = None, status: int | None = None,
+                 retryable: bool = False) -> None:
+        super().__init__(redact(message))
+        self.url = url
+        self.status = status
+        self.retryable = retryable
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 class EncodeError(VideonbError, RuntimeError):
@@ -128,7 +150,7 @@ class ProviderError(VideonbError):
         super().__init__(redact(message))
         self.provider = provider
         self.status = status
-        self.detail_code = detail_code
+        self.detail_code = redact(detail_code) if isinstance(detail_code, str) else detail_code
         self.retryable = retryable
 
 
@@ -146,6 +168,13 @@ class MissingKeyError(ProviderError):
     """No API key was found; the message lists every way to give one."""
 
     code = "missing_key"
+
+
+class InvalidKeyError(MissingKeyError):
+    """A key was found but cannot be sent (it holds control characters such as a newline in the
+    middle); the message says where it came from, never the key.  Nothing was sent."""
+
+    code = "invalid_key"
 
 
 class AuthenticationError(ProviderError):
@@ -202,3 +231,53 @@ class ModelOutputError(ProviderError):
     """A model's answer could not be parsed into the expected structure, even after one repair."""
 
     code = "model_output"
+
+
+class JobOriginError(ProviderError):
+    """A ledger row names a server, owner or input that videonb will not act on by itself: the
+    job went to another server than the one the provider is configured for, was created by
+    someone else, or its input file changed.  The message names what to pass to go ahead."""
+
+    code = "job_origin"
+
+
+class WeightsMissingError(ProviderUnavailableError):
+    """An open model's weights are not in the Hugging Face cache and may not be downloaded now
+    (offline, or no ``download=True``); the message names the hub id, the download size and the
+    command that fetches them."""
+
+    code = "weights_missing"
+
+
+class InsufficientMemoryError(ProviderError):
+    """An open model does not fit the free memory of the chosen device (GPU memory, or RAM on
+    the CPU); the message names the need, what is free and what to do instead."""
+
+    code = "insufficient_memory"
+
+
+class DeviceTooSlowError(ProviderError):
+    """A full-size open model was asked to run on the CPU; the message estimates how long it
+    would take and names the option that runs it anyway."""
+
+    code = "device_too_slow"
+
+
+# --------------------------------------------------------------------------------------------
+# Local state
+# --------------------------------------------------------------------------------------------
+class LedgerError(VideonbError):
+    """The job ledger cannot be used (corrupt, another program's database, unwritable); the
+    message names the file and the fix."""
+
+    code = "ledger"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(redact(message))
+
+
+class StorageError(VideonbError, OSError):
+    """A cache or store folder cannot be written (read-only, full disk); the message names the
+    folder and the environment variable that moves it."""
+
+    code = "storage"

@@ -41,6 +41,17 @@ class Config:
     #: Session spending limit in USD for paid providers (None: no limit). A submit whose
     #: estimate would take the session over it is refused before anything is sent.
     budget_usd: float | None = None
+    #: Largest download accepted (a provider's output or ``Video(url)``), checked against
+    #: Content-Length before streaming and again while streaming. 1 GiB holds the largest
+    #: output the supported providers document (minutes of 4K) with room to spare.
+    max_download_bytes: int = _env_int("VIDEONB_MAX_DOWNLOAD_BYTES", 1 << 30)
+    #: Longest a download may take in all (retries and waits included), in seconds.
+    download_timeout: float = float(_env_int("VIDEONB_DOWNLOAD_TIMEOUT", 600))
+    #: Longest a generation call waits for its job when no ``timeout=`` is given, in seconds.
+    #: The job keeps running at the provider and stays resumable (``videonb.resume()``).
+    job_timeout: float = float(_env_int("VIDEONB_JOB_TIMEOUT", 3600))
+    #: Seconds to wait for a provider's answer to one API request (connecting: 10 s).
+    http_timeout: float = float(_env_int("VIDEONB_HTTP_TIMEOUT", 60))
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))

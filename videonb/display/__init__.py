@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..media import views as _views
 from . import html as _html
 
 __all__ = ["Player", "FrameGrid", "Timeline", "Report", "report", "show"]
@@ -147,3 +148,11 @@ def show(obj: Any, **options: Any) -> None:
     if isinstance(obj, Video) and options or not hasattr(obj, "_repr_html_"):
         obj = Player(obj, **options)
     display(obj)
+
+
+# Media values show themselves through these (see videonb/media/views.py): registered here, so
+# media never imports display.
+_views.register_view("player", Player)
+_views.register_view("report", Report)
+_views.register_view("grid", FrameGrid)
+_views.register_view("timeline", Timeline)

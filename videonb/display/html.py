@@ -26,14 +26,18 @@ from ..errors import InvalidOptionError, OutputTooLargeError
 from ..types import KeyMoment, Shot, format_time
 
 __all__ = ["player_html", "frame_grid_html", "timeline_html", "report_html", "page",
-           "STYLE", "new_id"]
+           "provenance_line", "STYLE", "KIND_COLORS", "KIND_NAMES", "new_id", "esc", "data_uri",
+           "jpeg_data_uri"]
 
+#: Escape text for HTML (quotes too): every string from outside goes through it.
 esc = html.escape
 
+#: Colour of each kind of key moment (markers, legend, widget timeline).
 KIND_COLORS = {
     "cut": "#e4572e", "dissolve": "#8e44ad", "fade_in": "#2e86de", "fade_out": "#2e86de",
     "motion": "#27ae60", "brightness": "#f1c40f", "shot": "#7f8c8d", "event": "#16a085",
 }
+#: Readable name of each kind of key moment.
 KIND_NAMES = {
     "cut": "cut", "dissolve": "dissolve", "fade_in": "fade in", "fade_out": "fade out",
     "motion": "motion", "brightness": "brightness", "shot": "shot", "event": "event",
@@ -65,17 +69,20 @@ STYLE = """<style>
 
 
 def new_id(prefix: str = "vnb") -> str:
+    """A fresh element id (``vnb-video-1a2b3c4d5e``) that links the parts of one output."""
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
+def data_uri(data: bytes, mime: str) -> str:
+    """``data:MIME;base64,...``: bytes as a URL that needs no server (``src=``, ``poster=``)."""
+    return f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
 
 
-def _jpeg_uri(img: Any, *, max_side: int, quality: int = 72) -> str:
+def jpeg_data_uri(img: Any, *, max_side: int, quality: int = 72) -> str:
+    """An RGB image as a JPEG ``data:`` URI, shrunk so its longest side is at most ``max_side``."""
     from ..media.encode import encode_jpeg
 
-    return "data:image/jpeg;base64," + _b64(encode_jpeg(img, quality=quality, max_side=max_side))
+    return data_uri(encode_jpeg(img, quality=quality, max_side=max_side), "image/jpeg")
 
 
 def _human_bytes(n: int) -> str:
@@ -138,7 +145,7 @@ def player_html(video: Any, *, embed: bool | str = "auto", max_bytes: int | None
     else:
         prev = browser_preview(v, max_bytes=budget)
         data = prev.read_bytes()
-        src = f"data:{prev.mime};base64,{_b64(data)}"
+        src = data_uri(data, prev.mime)
         shown_w, shown_h = prev.width, prev.height
         mime = prev.mime
         if prev.kind == "original":
@@ -150,7 +157,7 @@ def player_html(video: Any, *, embed: bool | str = "auto", max_bytes: int | None
     if poster:
         try:
             jpeg = poster_jpeg(v, max_side=min(640, max(shown_w, shown_h)), quality=70)
-            poster_attr = f' poster="data:image/jpeg;base64,{_b64(jpeg)}"'
+            poster_attr = f' poster="{data_uri(jpeg, "image/jpeg")}"'
         except Exception:  # noqa: BLE001 - a poster is optional
             poster_attr = ""
     attrs = [f'id="{vid_id}"', 'playsinline', 'preload="metadata"']
@@ -188,6 +195,11 @@ def provenance_line(prov: dict[str, Any]) -> str:
     bits.append("free" if not cost else f"${cost:.2f}")
     if prov.get("seconds"):
         bits.append(f"{prov['seconds']:g} s")
+    if prov.get("seed") is not None and prov.get("steps"):  # a model run on this machine
+        bits.append(f"seed {prov['seed']} · {prov['steps']} steps")
+    for key, where in (("gpu_seconds", "GPU"), ("cpu_seconds", "CPU")):
+        if prov.get(key) is not None:
+            bits.append(f"{prov[key]:.1f} s of {where}")
     if prov.get("prompt_hash"):
         bits.append(f"prompt #{prov['prompt_hash'][:8]}")
     if prov.get("cached"):
@@ -218,7 +230,7 @@ def _gif_html(v: Any, budget: int, width: int | None, with_style: bool, caption:
             f"video player (gif=False) or raise max_bytes.")
     disp_w = width or min(640, frames.images[0].shape[1] * 2)
     parts = [STYLE if with_style else "", '<div class="vnb vnb-player">',
-             f'<img src="data:image/gif;base64,{_b64(data)}" alt="{esc(v.name)} (animated GIF)" '
+             f'<img src="{data_uri(data, "image/gif")}" alt="{esc(v.name)} (animated GIF)" '
              f'style="width:{int(disp_w)}px;max-width:100%">']
     if caption:
         parts.append(f'<div class="vnb-caption">{esc(v.name)} · {esc(info.summary())} · GIF '
@@ -290,7 +302,7 @@ def frame_grid_html(frames: Any, *, columns: int | None = None, thumb_side: int 
             cap = f"#{i}"
         t_attr = f' data-t="{times[i]:.4f}"' if i < len(times) else ""
         alt = f"frame at {format_time(times[i])}" if i < len(times) else f"frame {i}"
-        out.append(f'<figure{t_attr}><img src="{_jpeg_uri(img, max_side=side)}" alt="{esc(alt)}">'
+        out.append(f'<figure{t_attr}><img src="{jpeg_data_uri(img, max_side=side)}" alt="{esc(alt)}">'
                    f"<figcaption>{cap}</figcaption></figure>")
     out.append("</div></div>")
     if player_id:
@@ -335,7 +347,7 @@ def timeline_html(moments: Sequence[KeyMoment], *, duration: float,
         w = max(0.2, 100 * (s.end - s.start) / duration)
         bg = ""
         if s.thumbnail is not None:
-            bg = f"background-image:url({_jpeg_uri(s.thumbnail, max_side=96, quality=60)});"
+            bg = f"background-image:url({jpeg_data_uri(s.thumbnail, max_side=96, quality=60)});"
         title = f"Shot {s.index + 1}: {format_time(s.start)}–{format_time(s.end)}"
         out.append(f'<div class="vnb-tl-shot" data-t="{s.start:.4f}" title="{esc(title)}" '
                    f'style="left:{left:.3f}%;width:{w:.3f}%;{bg}"></div>')
@@ -364,7 +376,7 @@ def timeline_html(moments: Sequence[KeyMoment], *, duration: float,
             color = KIND_COLORS.get(m.kind, "#999")
             img = ""
             if m.thumbnail is not None:
-                img = f'<img src="{_jpeg_uri(m.thumbnail, max_side=side, quality=65)}" alt="">'
+                img = f'<img src="{jpeg_data_uri(m.thumbnail, max_side=side, quality=65)}" alt="">'
             label = esc(m.label) if m.label and m.label != m.kind else ""
             out.append(
                 f'<li data-t="{m.start:.4f}" data-end="{m.end:.4f}" title="{esc(_span(m))}">{img}<span>'

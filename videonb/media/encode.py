@@ -37,8 +37,13 @@ __all__ = ["encode_video", "browser_preview", "Preview", "poster_jpeg", "encode_
 DEFAULT_EMBED_BYTES = 1_100_000
 
 
-def cache_dir(sub: str = "") -> Path:
-    """videonb's cache folder (``$VIDEONB_CACHE_DIR`` or the user cache dir)."""
+def cache_dir(sub: str = "", *, fallback: bool = True) -> Path:
+    """videonb's cache folder (``$VIDEONB_CACHE_DIR`` or the user cache dir).
+
+    When it cannot be created or written (a read-only home, a full disk), display caches
+    (``fallback=True``) use a folder in the system's temporary directory, with a warning;
+    ``fallback=False`` (downloads the user asked for) raises
+    :class:`~videonb.errors.StorageError` naming ``VIDEONB_CACHE_DIR``."""
     root = os.environ.get("VIDEONB_CACHE_DIR")
     if root:
         base = Path(root)
@@ -50,8 +55,27 @@ def cache_dir(sub: str = "") -> Path:
         except Exception:  # noqa: BLE001 - platformdirs missing or unusable
             base = Path(tempfile.gettempdir()) / "videonb-cache"
     path = base / sub if sub else base
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        if not os.access(path, os.W_OK):
+            raise PermissionError(13, "not writable")
+        return path
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        if not fallback:
+            from ..errors import StorageError
+
+            raise StorageError(f"Cannot write into videonb's cache {path}: {why}. Set "
+                               f"VIDEONB_CACHE_DIR to a writable folder (or free some disk "
+                               f"space).") from None
+    tmp = Path(tempfile.gettempdir()) / f"videonb-cache-{os.getuid() if hasattr(os, 'getuid') else 0}"
+    tmp = tmp / sub if sub else tmp
+    tmp.mkdir(parents=True, exist_ok=True)
+    import warnings
+
+    warnings.warn(f"videonb: the cache {path} cannot be written ({why}); using {tmp} for now. "
+                  f"Set VIDEONB_CACHE_DIR to a writable folder.", stacklevel=2)
+    return tmp
 
 
 def _even(x: float) -> int:
@@ -87,12 +111,14 @@ def _atomic_target(path: Path) -> Path:
 
 def encode_video(frames: Iterable[Any], path: str | os.PathLike[str] | None = None, *,
                  fps: float | Fraction = 25, codec: str = "h264", crf: int | None = None,
-                 preset: str = "veryfast", max_side: int | None = None) -> Path:
+                 preset: str = "veryfast", max_side: int | None = None,
+                 metadata: dict[str, str] | None = None) -> Path:
     """Encode RGB ``uint8`` frames (H×W×3, or H×W grey) to a browser-playable file.
 
     ``codec`` is ``"h264"`` (MP4, the default) or ``"gif"``.  Odd dimensions
-    are padded to even ones; ``max_side`` downsizes.  Returns the path written
-    (a cache file named by content when ``path`` is None).
+    are padded to even ones; ``max_side`` downsizes.  ``metadata`` becomes container tags
+    (e.g. ``{"comment": ...}``; MP4 keeps the standard ones: title, comment, description...).
+    Returns the path written (a cache file named by content when ``path`` is None).
     """
     import av
     import cv2
@@ -104,7 +130,8 @@ def encode_video(frames: Iterable[Any], path: str | os.PathLike[str] | None = No
     suffix = ".gif" if codec == "gif" else ".mp4"
     final = Path(path) if path is not None else None
     tmp = _atomic_target(final if final else cache_dir("encoded") / f"pending{suffix}")
-    digest = hashlib.sha256(f"{codec}{rate}{crf}{preset}{max_side}".encode())
+    digest = hashlib.sha256(f"{codec}{rate}{crf}{preset}{max_side}{sorted((metadata or {}).items())}"
+                            .encode())
     out = None
     stream = None
     count = 0
@@ -112,6 +139,8 @@ def encode_video(frames: Iterable[Any], path: str | os.PathLike[str] | None = No
         fmt = "gif" if codec == "gif" else "mp4"
         options = {} if codec == "gif" else {"movflags": "+faststart"}
         out = av.open(str(tmp), "w", format=fmt, options=options)
+        if metadata:
+            out.metadata.update({str(k): str(v) for k, v in metadata.items()})
         for img in frames:
             arr = np.asarray(img)
             if arr.dtype != np.uint8:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from ..types import KeyMoment, Shot, format_time
 from .probe import VideoInfo
+from .views import view
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -75,9 +76,8 @@ class Moments:
         return iter(self.moments)
 
     def timeline(self, **kwargs: Any) -> Any:
-        from ..display import Timeline
-
-        return Timeline(self, **kwargs)
+        """A :class:`~videonb.display.Timeline` of these moments (with a player of the video)."""
+        return view("timeline", self, **kwargs)
 
     def _repr_html_(self) -> str:
         return self.timeline()._repr_html_()

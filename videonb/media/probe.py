@@ -396,3 +396,38 @@ def _scan_packets(p: Path, index: int) -> tuple[list[int], list[int], int]:
     pts.sort()
     keys.sort()
     return pts, keys, last[1]
+
+
+#: Top-level box types an ISO base-media file (MP4, MOV, M4V) starts with.
+_ISO_FIRST = (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"pnot", b"uuid")
+
+
+def check_complete(path: str | os.PathLike[str]) -> None:
+    """Raise :class:`~videonb.errors.CorruptVideoError` when an MP4/MOV file is cut short.
+
+    A download that stopped early without anyone noticing (a close-delimited body, a proxy
+    that gave up) can still probe with frames when its index comes first ("fast start"), so
+    the frame count alone cannot tell.  The top-level boxes of an ISO base-media file must add
+    up to exactly the file's size.  Other containers are left to the probe."""
+    p = Path(path)
+    size = p.stat().st_size
+    with open(p, "rb") as fh:
+        head = fh.read(8)
+        if len(head) < 8 or head[4:8] not in _ISO_FIRST:
+            return
+        pos = 0
+        while pos < size:
+            fh.seek(pos)
+            hdr = fh.read(16)
+            n = int.from_bytes(hdr[:4], "big") if len(hdr) >= 8 else -1
+            if n == 1:
+                n = int.from_bytes(hdr[8:16], "big") if len(hdr) >= 16 else -1
+            elif n == 0:
+                n = size - pos  # "to the end of the file"
+            if n < 8:
+                break
+            pos += n
+    if pos != size:
+        raise CorruptVideoError(
+            f"{p.name} is cut short: its boxes describe {pos if pos > size else 'more'} bytes "
+            f"but the file has {size}. The download or copy stopped early; fetch it again.")

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Literal, Sequence
 
 from ..errors import InvalidOptionError, OutputTooLargeError
 from .probe import VideoInfo, _video_stream, open_container, probe
+from .views import view
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -74,9 +75,7 @@ class Frames:
 
     def grid(self, **kwargs: Any) -> Any:
         """A :class:`~videonb.display.FrameGrid` of these frames."""
-        from ..display import FrameGrid
-
-        return FrameGrid(self, **kwargs)
+        return view("grid", self, **kwargs)
 
     def _repr_html_(self) -> str:
         return self.grid()._repr_html_()

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ..errors import DownloadError, InvalidOptionError, VideonbError
-from .probe import VideoInfo, probe
+from .probe import VideoInfo, check_complete, probe
+from .views import view
 
 __all__ = ["Video", "as_video", "download"]
 
@@ -128,15 +129,11 @@ class Video:
 
     def player(self, **kwargs: Any) -> Any:
         """An inline player (see :class:`videonb.display.Player`)."""
-        from ..display import Player
-
-        return Player(self, **kwargs)
+        return view("player", self, **kwargs)
 
     def report(self, **kwargs: Any) -> Any:
         """Player, frame grid and key-moment timeline in one output."""
-        from ..display import Report
-
-        return Report(self, **kwargs)
+        return view("report", self, **kwargs)
 
     def _repr_html_(self) -> str:
         return self.player()._repr_html_()
@@ -185,62 +182,58 @@ def _default_progress(done: int, total: int | None) -> None:
 
 
 def download(url: str, *, progress: Callable[[int, int | None], None] | None = None,
-             timeout: float = 30.0, max_bytes: int = 4 * 1024**3) -> Path:
+             timeout: float = 30.0, max_bytes: int | None = None) -> Path:
     """Download ``url`` into the cache (once) and return the local path.
 
-    Progress goes to ``progress(done_bytes, total_bytes_or_None)``; by default a
-    one-line counter on stderr.  A partial download never replaces a good file.
+    The download is bounded (see :func:`videonb.media.fetch.fetch`: redirects, retries, byte
+    cap ``videonb.config.max_download_bytes``, total time) and the file is checked to be a
+    video *before* it enters the cache, so a captive portal's page or an error answer is never
+    cached under the URL; errors name the URL as given.  Progress goes to
+    ``progress(done_bytes, total_bytes_or_None)``; by default a one-line counter on stderr.
     """
-    import urllib.error
     import urllib.parse
-    import urllib.request
 
+    from ..errors import CorruptVideoError, EmptyVideoError, NotAVideoError
     from .encode import cache_dir
+    from .fetch import fetch
 
     parsed = urllib.parse.urlparse(url)
     suffix = Path(parsed.path).suffix.lower()
-    if not suffix or len(suffix) > 6:
+    if not suffix or len(suffix) > 6 or not suffix[1:].isalnum():
         suffix = ".mp4"
-    target = cache_dir("downloads") / f"{hashlib.sha256(url.encode()).hexdigest()[:24]}{suffix}"
-    if target.exists() and target.stat().st_size > 0:
-        return target
+    folder = cache_dir("downloads", fallback=False)
+    target = folder / f"{hashlib.sha256(url.encode()).hexdigest()[:24]}{suffix}"
+    if target.exists():
+        try:
+            probe(target)
+            return target
+        except VideonbError:  # junk cached by an older version: fetch it again
+            target.unlink(missing_ok=True)
     report = progress or _default_progress
-    tmp = target.with_suffix(target.suffix + ".part")
-    req = urllib.request.Request(url, headers={"User-Agent": "videonb"})
+    tmp = folder / f".{target.stem}.{os.getpid()}.{time.monotonic_ns()}{suffix}"
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp, open(tmp, "wb") as out:
-            total_hdr = resp.headers.get("Content-Length")
-            total = int(total_hdr) if total_hdr and total_hdr.isdigit() else None
-            if total is not None and total > max_bytes:
-                raise DownloadError(f"{url} is {total / 1e9:.1f} GB, above the "
-                                    f"{max_bytes / 1e9:.0f} GB limit; download it yourself.")
-            done, last = 0, 0.0
-            while True:
-                chunk = resp.read(256 * 1024)
-                if not chunk:
-                    break
-                out.write(chunk)
-                done += len(chunk)
-                if done > max_bytes:
-                    raise DownloadError(f"{url} is larger than {max_bytes / 1e9:.0f} GB.")
-                now = time.monotonic()
-                if now - last > 0.25:
-                    report(done, total)
-                    last = now
-            report(done, total)
+        fetch(url, tmp, max_bytes=max_bytes, read_timeout=timeout, progress=report, what=url,
+              storage_hint="Free some disk space, or set VIDEONB_CACHE_DIR to a writable folder.")
         if progress is None:
             sys.stderr.write("\n")
-        if total is not None and done != total:
-            raise DownloadError(f"Download of {url} stopped at {done} of {total} bytes; try again.")
+        try:
+            probe(tmp)
+            check_complete(tmp)
+        except (NotAVideoError, EmptyVideoError, CorruptVideoError) as exc:
+            raise NotAVideoError(f"{url} did not give a video: {exc}") from None
         os.replace(tmp, target)
-    except urllib.error.HTTPError as exc:
-        raise DownloadError(f"Downloading {url} failed: HTTP {exc.code} {exc.reason}. Check the "
-                            f"URL (signed links expire) or download the file yourself.") from None
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise DownloadError(f"Could not download {url}: {reason}. Check the network or pass a "
-                            f"local file instead.") from None
+    except DownloadError as exc:
+        kind, reason = getattr(exc, "kind", ""), getattr(exc, "reason", str(exc))
+        if kind == "transport":
+            text = (f"Could not download {url}: {reason}. Check the network or pass a local file "
+                    f"instead.")
+        elif kind == "web_page":
+            text = (f"{url} answered with a web page, not a video ({reason}). Open it in a "
+                    f"browser (a login or captive portal?), or download the file yourself.")
+        else:
+            text = (f"Downloading {url} failed: {reason}. Check the URL (signed links expire), "
+                    f"try again later, or download the file yourself and pass its path.")
+        raise DownloadError(text, url=url, status=exc.status, retryable=exc.retryable) from None
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        tmp.unlink(missing_ok=True)
     return target

@@ -1,9 +1,10 @@
 """IPython magics: ``%%videogen``, ``%analyze`` and ``%videonb``.
 
 Each magic is a thin wrapper over the public Python API (``videonb.generate``,
-``videonb.analyze``...).  Arguments are split with :func:`shlex.split` (a stray ``\\r``
-from some front ends is removed), parsed into typed values, and user mistakes print one
-short line naming the fix instead of a traceback.  Options are traitlets, so
+``videonb.analyze``...), called where it lives: :mod:`videonb.providers.api`, the floor
+below.  Arguments are split with :func:`shlex.split` (a stray ``\\r`` from some front ends
+is removed), parsed into typed values, and user mistakes print one short line naming the fix
+instead of a traceback.  Options are traitlets, so
 ``%config VideoNbMagics.default_provider = "runway"`` works.
 """
 
@@ -33,7 +34,9 @@ HELP = """videonb magics (every one wraps a plain Python function):
   %analyze DIR_OR_GLOB ["question"] [--workers N] [--no-resume]
       → videonb.analyze_many(...), shown as its gallery
   %videonb providers | jobs [cancel ID | resume [ID]] | resume | config
-          | alias NAME PROVIDER/MODEL | help | version
+          | key PROVIDER | alias NAME PROVIDER/MODEL | help | version
+      key PROVIDER asks for that provider's key with hidden input (kept in memory only)
+      → videonb.set_key(provider)
 
   Widgets: videonb.explore(video), videonb.GeneratePanel(), videonb.AnalyzePanel(),
   videonb.ComparePanel() (see videonb.widgets).
@@ -144,7 +147,9 @@ class VideoNbMagics(Magics):
     @line_cell_magic
     def videogen(self, line: str, cell: str | None = None) -> Any:
         """%%videogen [PROVIDER[/MODEL]] [options] — the cell body is the prompt."""
-        import videonb
+        from ..providers import api
+        from ..providers.jobs import Job
+        from ..settings import config
 
         if cell is None:
             self._fail("%%videogen is a cell magic: put the options on the first line and the "
@@ -160,23 +165,23 @@ class VideoNbMagics(Magics):
         if not args.no_interpolate and self.shell is not None:
             prompt = interpolate(prompt, self.shell.user_ns)
         target = self._target(args.target)
-        old_budget = videonb.config.budget_usd
+        old_budget = config.budget_usd
         try:
             if args.budget is not None:
-                videonb.config.budget_usd = args.budget
+                config.budget_usd = args.budget
             if args.video is not None or (args.style and not prompt):
                 if args.video is None:
                     raise _UsageError("--style restyles a video: add --video PATH (or a variable).")
-                result = videonb.stylize(self._resolve_video(args.video), args.style or prompt,
-                                         provider=target, wait=not args.no_wait,
-                                         refresh=args.refresh)
+                result = api.stylize(self._resolve_video(args.video), args.style or prompt,
+                                     provider=target, wait=not args.no_wait,
+                                     refresh=args.refresh)
             else:
                 if not prompt:
                     raise _UsageError("the cell is empty: write the prompt in the cell body.")
                 image = self._resolve_video(args.image) if args.image else None
-                result = videonb.generate(prompt, provider=target, seconds=args.seconds,
-                                          ratio=args.ratio, image=image, seed=args.seed,
-                                          wait=not args.no_wait, refresh=args.refresh)
+                result = api.generate(prompt, provider=target, seconds=args.seconds,
+                                      ratio=args.ratio, image=image, seed=args.seed,
+                                      wait=not args.no_wait, refresh=args.refresh)
         except _UsageError as exc:
             self._fail(str(exc))
             return None
@@ -185,13 +190,15 @@ class VideoNbMagics(Magics):
             return None
         finally:
             if args.budget is not None:
-                videonb.config.budget_usd = old_budget
+                config.budget_usd = old_budget
         if args.name:
             self.shell.user_ns[args.name] = result
-        if args.no_wait and isinstance(result, videonb.Job):
+        if args.no_wait and isinstance(result, Job):
             # A live status with a Cancel button, updated through widget traits; the Job itself
             # is bound by --as and available as view.job.
-            return videonb.widgets.JobView(result)
+            from .widgets import JobView
+
+            return JobView(result)
         return result
 
     # --- %analyze -------------------------------------------------------------------------------
@@ -199,8 +206,7 @@ class VideoNbMagics(Magics):
     def analyze(self, line: str, cell: str | None = None) -> Any:
         """%analyze PATH_OR_VAR ["question"] [--provider P] [--frames N] [--as NAME]
         %analyze DIR_OR_GLOB ["question"] [--workers N] [--no-resume] → analyze_many's gallery"""
-        import videonb
-
+        from ..providers import api
         from ..providers import batch as _batch
 
         if cell is not None:
@@ -226,9 +232,9 @@ class VideoNbMagics(Magics):
                 self.shell.user_ns[args.name] = batch
             return batch
         try:
-            result = videonb.analyze(self._resolve_video(args.video),
-                                     provider=self._target(args.provider) if args.provider else "local",
-                                     question=args.question, frames=args.frames)
+            result = api.analyze(self._resolve_video(args.video),
+                                 provider=self._target(args.provider) if args.provider else "local",
+                                 question=args.question, frames=args.frames)
         except VideonbError as exc:
             self._fail(f"{type(exc).__name__}: {exc}")
             return None
@@ -239,8 +245,11 @@ class VideoNbMagics(Magics):
     # --- %videonb ------------------------------------------------------------------------------
     @line_cell_magic
     def videonb(self, line: str, cell: str | None = None) -> Any:
-        """%videonb providers | jobs | resume | config | alias NAME TARGET | help | version"""
-        import videonb
+        """%videonb providers | jobs | resume | config | key PROVIDER | alias NAME TARGET | help |
+        version"""
+        from ..providers import api
+        from ..settings import config
+        from ..version import __version__
 
         if cell is not None:
             self._fail("%videonb is a line magic (one percent sign). To generate from a prompt in "
@@ -256,19 +265,19 @@ class VideoNbMagics(Magics):
             print(HELP)
             return None
         if cmd == "version":
-            return f"videonb {videonb.__version__}"
+            return f"videonb {__version__}"
         if cmd == "providers":
-            return videonb.providers()
+            return api.providers()
         if cmd == "jobs" and len(words) == 1:
-            return videonb.jobs()
+            return api.jobs()
         if cmd in ("jobs", "resume"):
             sub = words[1:] if cmd == "jobs" else ["resume", *words[1:]]
             try:
                 if sub[0] == "cancel" and len(sub) == 2:
-                    rec = videonb.cancel(sub[1])
+                    rec = api.cancel(sub[1])
                     return f"job {rec.id}: {rec.status}"
                 if sub[0] == "resume" and len(sub) <= 2:
-                    return videonb.resume(sub[1] if len(sub) == 2 else None)
+                    return api.resume(sub[1] if len(sub) == 2 else None)
             except VideonbError as exc:
                 self._fail(f"{type(exc).__name__}: {exc}")
                 return None
@@ -276,7 +285,22 @@ class VideoNbMagics(Magics):
                        "%videonb jobs resume [JOB_ID]")
             return None
         if cmd == "config":
-            return videonb.config
+            return config
+        if cmd == "key":
+            if len(words) != 2:
+                self._fail("usage: %videonb key PROVIDER, e.g. %videonb key runway (asks for the "
+                           "key with hidden input; it is kept in memory only)")
+                return None
+            from ..providers.keys import set_key
+
+            try:
+                info = set_key(words[1])
+            except VideonbError as exc:
+                self._fail(f"{type(exc).__name__}: {exc}")
+                return None
+            print(f"videonb: a {words[1]} key is set for this session ({info.source}; never "
+                  f"saved, never shown).")
+            return None
         if cmd == "alias":
             if len(words) == 1:
                 return dict(self.aliases)

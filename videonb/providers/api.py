@@ -7,13 +7,21 @@ Jupyter kernel without ``asyncio.run()`` or ``nest_asyncio``.
 
 from __future__ import annotations
 
+import asyncio
+import warnings
 from pathlib import Path
 from typing import Any
 
-from ..errors import BudgetExceededError, InvalidOptionError
+from ..errors import (
+    InvalidOptionError,
+    JobOriginError,
+    LedgerError,
+    StorageError,
+)
 from .base import Analysis, Provider, Request, hash_file
-from .jobs import Job, run_job, video_from_record
-from .ledger import ledger
+from .boundary import guarded
+from .jobs import Job, check_row, driving, follow, run_job, video_from_record
+from .ledger import Ledger, ledger, owned
 from .registry import get_provider, list_providers
 
 __all__ = [
@@ -82,39 +90,43 @@ def prepare(operation: str, prompt: str = "", provider: str | None = None,
     return prov, req
 
 
-def _check_budget(estimate: float | None, prov: Provider) -> None:
+def _ledger_for(prov: Provider) -> Ledger:
+    """The ledger; for a local renderer an unusable one (corrupt, another program's file) is
+    replaced by a throw-away ledger, with a warning, so offline work never stops on it."""
+    try:
+        return ledger()
+    except (LedgerError, StorageError) as exc:
+        if not prov.local:
+            raise
+        global _SCRATCH
+        if _SCRATCH is None:
+            import tempfile
+
+            _SCRATCH = Ledger(tempfile.mkdtemp(prefix="videonb-scratch-ledger-"))
+        warnings.warn(f"videonb: {exc} Local rendering goes on without it (nothing is cached "
+                      f"between sessions).", stacklevel=3)
+        return _SCRATCH
+
+
+_SCRATCH: Ledger | None = None
+
+
+async def _start(prov: Provider, req: Request, *, refresh: bool) -> tuple[Any, Job | None, bool]:
+    """(cached Video, None, False), or (None, Job, True) for a new job this process drives,
+    or (None, Job, False) for the identical job already in flight (here or in another kernel).
+    Check and insert are one ledger transaction, budget included."""
     from ..settings import config
 
-    if not estimate or config.budget_usd is None:
-        return
-    spent = ledger().spent()
-    if spent + estimate > config.budget_usd + 1e-9:
-        raise BudgetExceededError(
-            f"This {prov.name} job is estimated at ${estimate:.2f}; the session has committed "
-            f"${spent:.2f} of its ${config.budget_usd:.2f} budget. Raise videonb.config.budget_usd "
-            f"on purpose, or use a shorter duration or a cheaper model (videonb.providers()).",
-            provider=prov.name)
-
-
-async def _start(prov: Provider, req: Request, *, refresh: bool, timeout: float | None,
-                 on_update: Any = None) -> tuple[Any, Job | None]:
-    """Return (cached Video, None) or (None, Job) for a new/attached job."""
-    led = ledger()
+    led = _ledger_for(prov)
     key = req.cache_key(prov.endpoint)
-    if not refresh:
-        hit = led.cached(key)
-        if hit is not None:
-            return video_from_record(hit, req, cached=True), None
-        running = led.in_flight(key)
-        if running is not None:  # the same request is already paid for and running: attach
-            return None, Job(running, prov, req, led)
-    spec = prov.model(req.model)
-    estimate = spec.estimate(req.seconds)
-    _check_budget(estimate, prov)
-    rec = led.create(provider=prov.name, model=req.model, operation=req.operation,
-                     request_json=req.to_json(), cache_key=key, prompt_hash=req.prompt_hash,
-                     cost_estimate=estimate)
-    return None, Job(rec, prov, req, led)
+    estimate = prov.model(req.model).estimate(req.seconds)
+    claim = led.claim(provider=prov.name, model=req.model, operation=req.operation,
+                      request_json=req.to_json(), cache_key=key, prompt_hash=req.prompt_hash,
+                      cost_estimate=estimate, budget=None if prov.local else config.budget_usd,
+                      use_cache=not refresh, describe=f"This {prov.name} job")
+    if claim.kind == "cached":
+        return video_from_record(claim.record, req, cached=True), None, False
+    return None, Job(claim.record, prov, req, led), claim.kind == "created"
 
 
 async def _generate_async(operation: str, prompt: str, provider: str | None, model: str | None,
@@ -125,23 +137,33 @@ async def _generate_async(operation: str, prompt: str, provider: str | None, mod
                           api_key: str | None = None, base_url: str | None = None,
                           provider_options: dict[str, Any] | None = None,
                           on_update: Any = None, prepared: Any = None) -> Any:
-    if prepared is not None:
-        prov, req = prepared
-    else:
-        prov, req = prepare(operation, prompt, provider, model, seconds=seconds, ratio=ratio,
-                             seed=seed, style=style, inputs=inputs or {}, options=options or {},
-                             api_key=api_key, base_url=base_url,
-                             provider_options=provider_options or {})
+    name = provider
+    try:
+        if prepared is not None:
+            prov, req = prepared
+        else:
+            prov, req = prepare(operation, prompt, provider, model, seconds=seconds, ratio=ratio,
+                                seed=seed, style=style, inputs=inputs or {}, options=options or {},
+                                api_key=api_key, base_url=base_url,
+                                provider_options=provider_options or {})
+        name = prov.name
         if prov.needs_key:
             prov.key()  # resolve now, before any job exists
-    video, job = await _start(prov, req, refresh=refresh, timeout=timeout)
+        video, job, fresh = await _start(prov, req, refresh=refresh)
+    except BaseException as exc:
+        raise guarded(exc, name) from None
     if video is not None:
         return video
     assert job is not None
-    import asyncio
+    from . import jobs as _jobs
 
-    task = asyncio.ensure_future(run_job(prov, req, job.record, job.ledger, timeout=timeout,
-                                         on_update=on_update))
+    if fresh:
+        task = asyncio.ensure_future(run_job(prov, req, job.record, job.ledger, timeout=timeout,
+                                             on_update=on_update))
+        _jobs._ACTIVE[job.id] = (task, prov)  # at once: a twin call in this loop follows it
+    else:
+        task = asyncio.ensure_future(follow(prov, req, job.record, job.ledger, timeout=timeout,
+                                            on_update=on_update))
     job._future = task
     job._task = task
     if not wait:
@@ -152,10 +174,12 @@ async def _generate_async(operation: str, prompt: str, provider: str | None, mod
         # Cancelled before the runner took the job: it was never sent, so it must not stay
         # "created" (resume() would submit it later, and bill it).
         rec = job.ledger.get(job.id)
-        if rec is not None and rec.status == "created":
+        if fresh and rec is not None and rec.status == "created":
             job.ledger.update(job.id, status="cancelled", error_code="cancelled",
                               error_message="cancelled before it was submitted")
         raise
+    except BaseException as exc:
+        raise guarded(exc, prov.name) from None
 
 
 async def run_prepared_async(prepared: tuple[Provider, Request], *, refresh: bool = False,
@@ -196,7 +220,8 @@ def _sync(coro_fn: Any, *args: Any, progress: bool = True, **kwargs: Any) -> Any
         display = ProgressDisplay()
         if prepared is not None and (
                 kwargs.get("refresh")
-                or ledger().cached(prepared[1].cache_key(prepared[0].endpoint)) is None):
+                or _ledger_for(prepared[0]).cached(
+                    prepared[1].cache_key(prepared[0].endpoint)) is None):
             display.estimate(*prepared)
         state: dict[str, Any] = {}
         kwargs["on_update"] = lambda rec: state.__setitem__("rec", rec)  # called on the loop thread
@@ -227,7 +252,6 @@ def _sync(coro_fn: Any, *args: Any, progress: bool = True, **kwargs: Any) -> Any
         job = fut.result()
         if isinstance(job, Job) and job._future is not None:
             task = job._future
-            import asyncio
             import concurrent.futures
 
             cf: concurrent.futures.Future[Any] = concurrent.futures.Future()
@@ -377,10 +401,15 @@ async def analyze_async(video: Any, *, provider: str | None = None, model: str |
     """Async twin of :func:`analyze`."""
     from ..media.video import as_video
 
-    v = as_video(video)
     name, model = _split(provider or "local", model)
-    prov = get_provider(name, api_key=api_key, base_url=base_url, **provider_options)
-    return await prov.analyze(v, question=question, model=model, frames=frames)
+    try:
+        v = as_video(video)
+        prov = get_provider(name, api_key=api_key, base_url=base_url, **provider_options)
+        if prov.needs_key:
+            prov.key()  # a missing or unusable key fails here, before any upload
+        return await prov.analyze(v, question=question, model=model, frames=frames)
+    except BaseException as exc:
+        raise guarded(exc, name) from None
 
 
 def analyze(video: Any, *, provider: str | None = None, model: str | None = None,
@@ -450,37 +479,82 @@ def jobs(*, limit: int = 50, status: str | None = None) -> Any:
     return _Table(rows, cols, f"videonb jobs ({ledger().path})")
 
 
-def _options_for(req: Request, provider_options: dict[str, Any]) -> dict[str, Any]:
-    """Provider options for a recorded job: the server it went to, unless base_url= says else."""
-    opts = dict(provider_options)
-    if req.endpoint and "base_url" not in opts:
-        opts["base_url"] = req.endpoint
-    return opts
+def _recorded_request(rec: Any, led: Ledger) -> Request:
+    try:
+        return Request.from_json(rec.request)
+    except (ValueError, TypeError) as exc:
+        raise LedgerError(f"Job {rec.id}'s request in {led.path} is unreadable ({exc}); it was "
+                          f"left alone.") from None
+
+
+def _same_server(a: str | None, b: str | None) -> bool:
+    def norm(u: str | None) -> str:
+        from urllib.parse import urlsplit
+
+        if not u:
+            return ""
+        p = urlsplit(u.strip())
+        return f"{p.scheme.lower()}://{(p.netloc or '').lower()}{p.path.rstrip('/')}"
+
+    return norm(a) == norm(b)
+
+
+def _provider_for(rec: Any, req: Request, provider_options: dict[str, Any]) -> Provider:
+    """The provider instance a recorded job may be resumed or cancelled with: configured *now*
+    (its default, ``base_url=`` or its base-URL variable), never from what the row says.  A row
+    whose server differs is refused with :class:`JobOriginError` naming the ``base_url=`` that
+    would send it there — the key goes only where the user pointed it."""
+    prov = get_provider(rec.provider, **provider_options)
+    if not prov.local and req.endpoint and not _same_server(req.endpoint, prov.endpoint):
+        raise JobOriginError(
+            f"Job {rec.id} was sent to {req.endpoint}, but {rec.provider} is configured for "
+            f"{prov.endpoint}. videonb sends your key only to the server you configure, and a "
+            f"ledger can come with a cloned folder. If you trust that server, pass "
+            f"base_url={req.endpoint!r}.", provider=rec.provider)
+    return prov
 
 
 async def resume_async(job_id: str | None = None, *, timeout: float | None = None,
                        **provider_options: Any) -> list[Any]:
-    """Continue every unfinished job (or one), e.g. after a kernel restart.  Each job goes back
-    to the server it was sent to (``base_url=`` overrides that for all of them)."""
-    import asyncio
+    """Continue every unfinished job (or one), e.g. after a kernel restart.
 
+    A job is resumed only against the server its provider is configured for now (its default,
+    ``base_url=`` or its base-URL environment variable); a job recorded for another server
+    gives a :class:`~videonb.errors.JobOriginError` naming the ``base_url=`` to pass.  A job
+    never submitted (``created``) is submitted only if this user on this machine created it,
+    or when its ``job_id`` is given.  Jobs another cell or kernel is driving are left to it
+    (their :class:`Job` is returned: await it, or ``.result()``, to wait).  Returns a Video,
+    a Job or an exception per job."""
     led = ledger()
-    recs = [led.get(job_id)] if job_id else led.unfinished()
-    results: list[Any] = []
+    if job_id:
+        one = led.get(job_id)
+        if one is None:
+            raise InvalidOptionError(f"No job {job_id!r} in the ledger ({led.path}); "
+                                     f"videonb.jobs() lists them.")
+        recs = [one]
+    else:
+        recs = led.unfinished()
 
-    async def one(rec: Any) -> Any:
-        req = Request.from_json(rec.request)
+    async def one_job(rec: Any) -> Any:
         try:
-            prov = get_provider(rec.provider, **_options_for(req, provider_options))
+            check_row(rec)
+            req = _recorded_request(rec, led)
+            prov = _provider_for(rec, req, provider_options)
+            if rec.status == "created" and not (owned(rec) or rec.id == job_id):
+                raise JobOriginError(
+                    f"Job {rec.id} was never submitted and was not created by you on this "
+                    f"machine (the ledger may have come with a cloned folder); it was left "
+                    f"alone. To submit it anyway, pass its id: videonb.resume({rec.id!r}).",
+                    provider=rec.provider)
+            if led.live(rec, driving=driving):
+                return Job(rec, prov, req, led)
+            if not led.take_lease(rec.id):
+                return Job(rec, prov, req, led)  # somebody took it over just now
+            return await run_job(prov, req, led.get(rec.id) or rec, led, timeout=timeout)
         except Exception as exc:  # noqa: BLE001 - report per job, keep going
-            return exc
-        try:
-            return await run_job(prov, req, rec, led, timeout=timeout)
-        except Exception as exc:  # noqa: BLE001 - report per job, keep going
-            return exc
+            return guarded(exc, rec.provider)
 
-    results = list(await asyncio.gather(*(one(r) for r in recs if r is not None)))
-    return results
+    return list(await asyncio.gather(*(one_job(r) for r in recs if r is not None)))
 
 
 def resume(job_id: str | None = None, *, timeout: float | None = None,
@@ -502,15 +576,18 @@ async def cancel_async(job_id: str, **provider_options: Any) -> Any:
     if rec is None:
         raise InvalidOptionError(f"No job {job_id!r} in the ledger ({led.path}); videonb.jobs() "
                                  f"lists them.")
-    if not rec.terminal:
-        running = active(job_id)
-        req = Request.from_json(rec.request)
-        prov = running[1] if running else get_provider(
-            rec.provider, **_options_for(req, provider_options))
-        job = Job(rec, prov, req, led)
-        if running:
-            job._task = running[0]
-        await job.cancel_async()
+    try:
+        if not rec.terminal:
+            running = active(job_id)
+            check_row(rec)
+            req = _recorded_request(rec, led)
+            prov = running[1] if running else _provider_for(rec, req, provider_options)
+            job = Job(rec, prov, req, led)
+            if running:
+                job._task = running[0]
+            await job.cancel_async()
+    except BaseException as exc:
+        raise guarded(exc, rec.provider) from None
     return led.get(job_id)
 
 

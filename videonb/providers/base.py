@@ -16,7 +16,8 @@ from typing import Any, ClassVar, Literal
 
 from ..errors import InvalidOptionError
 
-__all__ = ["Operation", "ModelSpec", "Request", "PollResult", "Provider", "Analysis"]
+__all__ = ["Operation", "ModelSpec", "Request", "PollResult", "Provider", "Analysis",
+           "render_details", "RENDER_TAG"]
 
 #: What a model can do.
 Operation = Literal["text_to_video", "image_to_video", "video_to_video", "extend", "edit",
@@ -105,7 +106,39 @@ class Request:
 
     @classmethod
     def from_json(cls, text: str) -> "Request":
-        return cls(**json.loads(text))
+        """A request read back from the ledger, every field checked for its type (ValueError
+        otherwise): a ledger may come from anywhere, and a path that is an int is a file
+        descriptor to ``open()``."""
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("the recorded request is not an object")
+        unknown = set(data) - {f for f in cls.__dataclass_fields__}
+        if unknown:
+            raise ValueError(f"unknown fields {sorted(unknown)[:5]}")
+
+        def text_or_none(v: Any) -> bool:
+            return v is None or isinstance(v, str)
+
+        def number_or_none(v: Any) -> bool:
+            return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+
+        def str_map(v: Any) -> bool:
+            return isinstance(v, dict) and all(isinstance(k, str) and isinstance(x, str)
+                                               for k, x in v.items())
+
+        rules = {"operation": lambda v: isinstance(v, str), "provider": lambda v: isinstance(v, str),
+                 "model": lambda v: isinstance(v, str), "prompt": lambda v: isinstance(v, str),
+                 "seconds": number_or_none, "ratio": text_or_none,
+                 "seed": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)),
+                 "style": text_or_none, "inputs": str_map, "input_paths": str_map,
+                 "options": lambda v: isinstance(v, dict), "endpoint": text_or_none}
+        for name, ok in rules.items():
+            if name in data and not ok(data[name]):
+                raise ValueError(f"the recorded {name} has the wrong type")
+        for name in ("operation", "provider", "model"):
+            if name not in data:
+                raise ValueError(f"the recorded request has no {name}")
+        return cls(**data)
 
 
 @dataclass
@@ -169,11 +202,16 @@ class Provider:
     default_model: ClassVar[str] = ""
     #: True when outputs are rendered locally (no network, no cost).
     local: ClassVar[bool] = False
+    #: True when :meth:`render` takes a ``progress`` callable (local renderers that can report
+    #: how far they are, e.g. per denoising step, and stop between steps).
+    reports_progress: ClassVar[bool] = False
     description: ClassVar[str] = ""
 
     def __init__(self, *, api_key: str | None = None, base_url: str | None = None,
                  **options: Any) -> None:
-        self._explicit_key = api_key
+        from .._redact import conceal
+
+        self._explicit_key = conceal(api_key)  # its repr never shows it (verbose tracebacks)
         self.base_url = base_url
         self.options = options
 
@@ -243,6 +281,11 @@ class Provider:
                 return False, f"needs {mod}: {self.install_hint or 'pip install ' + mod}"
         return True, ""
 
+    def model_status(self, model_id: str) -> tuple[bool, str]:
+        """(usable here, why not): whether this machine can run ``model_id`` at all (e.g. a
+        local model that needs a GPU).  Menus offer only usable models and show the reason."""
+        return True, ""
+
     def retryable_failure(self, code: str | None) -> bool:
         """True when a job that failed with ``code`` should be resubmitted automatically."""
         return False
@@ -262,7 +305,12 @@ class Provider:
         raise NotImplementedError
 
     async def render(self, req: Request, dest: Path) -> Path:
-        """Local providers: produce the output file directly."""
+        """Local providers: produce the output file directly.
+
+        A provider with ``reports_progress = True`` is called as ``render(req, dest,
+        progress=fn)``: ``fn(fraction)`` (called on the event loop's thread) records progress
+        in the job and returns False once the job was cancelled, when the renderer should stop.
+        Cancelling the task that awaits ``render`` must leave no file at ``dest``."""
         raise NotImplementedError
 
     async def analyze(self, video: Any, *, question: str | None = None, model: str | None = None,
@@ -280,3 +328,40 @@ def hash_file(path: str | Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+#: Container tag under which a local renderer records how it made an output (a JSON object in
+#: the MP4 ``comment`` tag: ``{"videonb": {...}}``).
+RENDER_TAG = "videonb"
+#: Keys a renderer may record; anything else in a file's tag is ignored.
+_DETAIL_KEYS = ("hub_id", "revision", "pipeline", "seed", "steps", "guidance", "strength",
+                "frames", "fps", "size", "device", "dtype", "offload", "gpu_seconds",
+                "cpu_seconds", "load_seconds", "licence")
+
+
+def render_details(path: str | Path | None) -> dict[str, Any]:
+    """What a local renderer recorded in the output file itself (model revision, seed, steps,
+    device, seconds of compute...): plain values of known keys only, for the provenance.  A file
+    is data: anything unexpected is dropped, strings are cut to 200 characters."""
+    if not path:
+        return {}
+    try:
+        import av
+
+        with av.open(str(path), metadata_errors="ignore") as c:
+            raw = c.metadata.get("comment", "")
+        found = json.loads(raw).get(RENDER_TAG) if raw.startswith("{") else None
+    except Exception:  # noqa: BLE001 - no tag, not JSON, unreadable: no details
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    out: dict[str, Any] = {}
+    for key in _DETAIL_KEYS:
+        value = found.get(key)
+        if isinstance(value, bool) or value is None:
+            continue
+        if isinstance(value, (int, float)):
+            out[key] = value
+        elif isinstance(value, str):
+            out[key] = value[:200]
+    return out

@@ -17,13 +17,19 @@ Key: ``OPENAI_API_KEY`` (local servers ignore it; any placeholder works);
 from __future__ import annotations
 
 import base64
-import json
 import os
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
-from ..errors import InvalidOptionError, ModelOutputError, ProviderRetiredError
+from ..errors import (
+    InvalidOptionError,
+    ModelOutputError,
+    ModerationError,
+    ProviderHTTPError,
+    ProviderRetiredError,
+)
+from .._redact import RedactedDict, redact
 from . import _http
 from .base import Analysis, ModelSpec, PollResult, Provider, Request
 from .structured import SCHEMA, parse_analysis, repair_prompt
@@ -90,7 +96,7 @@ class OpenAIProvider(Provider):
         return (self.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE).rstrip("/")
 
     def _headers(self, json_body: bool = True) -> dict[str, str]:
-        h = {"Authorization": f"Bearer {self.key()}"}
+        h = RedactedDict({"Authorization": f"Bearer {self.key()}"})
         if json_body:
             h["Content-Type"] = "application/json"
         return h
@@ -140,39 +146,47 @@ class OpenAIProvider(Provider):
             resp = await _http.call("POST", f"{self.url}/videos", provider=self.name,
                                     headers=self._headers(json_body=False),
                                     files={k: (None, v) for k, v in form.items()}, submit=True)
-        vid = resp.json().get("id")
-        if not vid:
-            raise ModelOutputError("openai: the create response had no video id.", provider=self.name)
-        return str(vid)
+        vid = _http.json_object(resp, provider=self.name, what="create answer").get("id")
+        if not isinstance(vid, str) or not vid:
+            raise ModelOutputError("openai: the create answer had no video id; check the "
+                                   "gateway's dashboard before submitting again.",
+                                   provider=self.name)
+        return vid
 
     async def poll(self, remote_id: str) -> PollResult:
-        resp = await _http.call("GET", f"{self.url}/videos/{remote_id}", provider=self.name,
-                                headers=self._headers())
-        v = resp.json()
+        resp = await _http.call("GET", f"{self.url}/videos/{_http.segment(remote_id)}",
+                                provider=self.name, headers=self._headers())
+        v = _http.json_object(resp, provider=self.name, what="video status")
         raw = str(v.get("status", ""))
         hint = _http.retry_after_seconds(resp.headers)
-        prog = v.get("progress")
-        progress = float(prog) / 100.0 if isinstance(prog, (int, float)) else None
+        prog = _http.number(v.get("progress"))
+        progress = None if prog is None else min(1.0, max(0.0, prog / 100.0))
         if raw == "queued":
             return PollResult("queued", progress, retry_after=hint, raw_status=raw)
         if raw == "in_progress":
             return PollResult("running", progress, retry_after=hint, raw_status=raw)
         if raw == "completed":
-            return PollResult("succeeded", 1.0, output_url=f"{self.url}/videos/{remote_id}/content",
+            return PollResult("succeeded", 1.0,
+                              output_url=f"{self.url}/videos/{_http.segment(remote_id)}/content",
                               raw_status=raw)
-        err = v.get("error") or {}
-        return PollResult("failed", progress, error_code=err.get("code") or raw or "failed",
-                          error_message=err.get("message") or "the video failed", raw_status=raw)
+        if raw != "failed":
+            raise ProviderHTTPError(f"openai: the video has an unknown status {raw[:40]!r}.",
+                                    provider=self.name, retryable=True)
+        err = v.get("error") if isinstance(v.get("error"), dict) else {}
+        return PollResult("failed", progress,
+                          error_code=redact(str(err.get("code") or "failed"))[:100],
+                          error_message=redact(str(err.get("message") or "the video failed"))[:500],
+                          raw_status=raw)
 
     async def cancel(self, remote_id: str) -> None:
-        await _http.call("DELETE", f"{self.url}/videos/{remote_id}", provider=self.name,
-                         headers=self._headers())
+        await _http.call("DELETE", f"{self.url}/videos/{_http.segment(remote_id)}",
+                         provider=self.name, headers=self._headers())
 
     async def download(self, url: str, dest: Path) -> Path:
         # The content endpoint is on the API host and needs the key (unlike signed CDN URLs).
         return await _http.download_to(url, dest, provider=self.name,
-                                       headers={**self._headers(json_body=False),
-                                                "Accept": "application/binary"})
+                                       headers=RedactedDict(**self._headers(json_body=False),
+                                                            Accept="application/binary"))
 
     # --- understanding on frames ---------------------------------------------------------------
     async def analyze(self, video: Any, *, question: str | None = None, model: str | None = None,
@@ -219,12 +233,26 @@ class OpenAIProvider(Provider):
     async def _chat(self, body: dict[str, Any]) -> str:
         resp = await _http.call("POST", f"{self.url}/chat/completions", provider=self.name,
                                 headers=self._headers(), json_body=body)
-        data = resp.json()
+        data = _http.json_object(resp, provider=self.name, what="chat answer")
         try:
-            return str(data["choices"][0]["message"]["content"] or "")
+            choice = data["choices"][0]
+            message = choice["message"]
         except (KeyError, IndexError, TypeError):
-            raise ModelOutputError(f"openai: unexpected response shape: {json.dumps(data)[:200]}",
-                                   provider=self.name) from None
+            raise ModelOutputError(
+                f"openai: unexpected answer shape: {_http.error_message(resp)[0][:200]}",
+                provider=self.name) from None
+        if not isinstance(message, dict):
+            raise ModelOutputError("openai: unexpected answer shape (message is not an object).",
+                                   provider=self.name)
+        refusal = message.get("refusal")
+        if refusal or choice.get("finish_reason") == "content_filter":
+            # The model (or the server's filter) declined: asking again would bill again.
+            why = str(refusal)[:300] if refusal else "the content filter stopped the answer"
+            raise ModerationError(f"openai: the model refused ({why}). Change the question or "
+                                  f"the video; this is not retried.", provider=self.name,
+                                  detail_code="refusal")
+        content = message.get("content")
+        return content if isinstance(content, str) else ""
 
 
 def _instructions(duration: float, question: str | None) -> str:

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import ProviderUnavailableError, UnknownProviderError
+from ..errors import ProviderUnavailableError, UnknownProviderError, VideonbError
 from .base import Provider
 
 __all__ = ["get_provider", "provider_classes", "ProviderRow", "list_providers", "BUILTIN"]
@@ -25,6 +25,7 @@ BUILTIN = {
     "runway": "videonb.providers.runway:RunwayProvider",
     "gemini": "videonb.providers.gemini:GeminiProvider",
     "openai": "videonb.providers.openai:OpenAIProvider",
+    "diffusers": "videonb.providers.diffusers:DiffusersProvider",
 }
 
 _CLASSES: dict[str, type[Provider] | str] | None = None
@@ -111,14 +112,18 @@ def list_providers() -> list[ProviderRow]:
         if not cls.key_env:
             key = "not needed"
         else:
-            found = find_key(cls.key_env)
-            key = f"set ({found.source})" if found else f"missing: set {cls.key_env[0]}"
+            try:
+                found = find_key(cls.key_env, provider=name)
+                key = f"set ({found.source})" if found else f"missing: set {cls.key_env[0]}"
+            except VideonbError as exc:  # e.g. a key with a line break inside: say so, no key
+                key = f"unusable: {exc.code} (see videonb.set_key)"
         for mid, spec in cls.models.items():
             price = (f"${spec.price_per_second:.3f}/s" if spec.price_per_second
                      else (spec.price_note or ("free" if cls.local else "-")))
+            usable, reason = inst.model_status(mid) if ok else (False, why)
             rows.append(ProviderRow(
                 name, mid + (" (default)" if mid == cls.default_model else ""),
                 ", ".join(spec.operations), spec.describe_durations(),
                 ", ".join(spec.ratios) or "any", str(spec.max_prompt_chars or "-"), price, key,
-                "yes" if ok else f"no: {why}"))
+                "yes" if usable else f"no: {reason}"))
     return rows

@@ -6,11 +6,19 @@ provider's wire format, so the *official* SDKs, videonb's own clients or plain
 fetched from the network; generated videos are real, tiny H.264 MP4s.
 
 - :class:`RunwayEmulator` - Runway ``/v1`` tasks (text/image/video to video, polling,
-  throttling, cancel, credits, expiring signed output URLs).
+  per-model throttling and caps, cancel, credits and usage, ephemeral uploads,
+  expiring signed output URLs).
 - :class:`GeminiEmulator` - Gemini ``generateContent`` with video (inline or via the
-  Files API resumable upload) and structured JSON output.
-- :class:`OpenAIEmulator` - OpenAI chat completions with image frames and
-  ``json_schema`` output, plus the Videos (Sora 2) API, optionally ``retired=True``.
+  Files API resumable upload), ``countTokens``, ``models.get``/``list``, media
+  resolution in the token counts, structured JSON output.
+- :class:`OpenAIEmulator` - OpenAI chat completions and the Responses API with image
+  frames and ``json_schema`` output, files, models, plus the Videos (Sora 2) API,
+  optionally ``retired=True``.
+
+Each emulator's model ids and limits come from one table (``runway_models``,
+``openai_models``, ``gemini_models``) checked against the official SDKs' own types;
+``docs/emulators.md`` is the fidelity table: every endpoint, emulated or not, and the
+documented behaviour it follows, with sources.
 
 Usage in a course's CI (pytest)::
 
@@ -53,17 +61,37 @@ Pointing the SDKs at an emulator::
     genai.Client(api_key="test", http_options=types.HttpOptions(base_url=emu.base_url))
                                                                        # or GOOGLE_GEMINI_BASE_URL
 
-Common API (:class:`~videonb.testing.emulators.base.Emulator`): ``start()`` returns the
+Common API (:class:`~videonb.testing.emulators.kit.Emulator`): ``start()`` returns the
 base URL, ``stop()``, use as a context manager; ``requests`` (log of method, path,
-headers with credentials ``REDACTED``, body size, status); ``clock.advance(seconds)``
-moves simulated time (job progress, file processing, URL expiry) without waiting;
-``inject(fault, times=1, match=None, **options)`` with faults ``"401"``, ``"429"``,
-``"500"``, ``"503"``, ``"reset"``, ``"slow"``, ``"malformed_json"``, ``"moderation"``,
+headers with credentials ``REDACTED``, body size, status, the route's name and kind);
+``counts`` (live counters: ``counts["submit"]``, ``counts["poll"]``,
+``counts["download"]``, ``counts["jobs"]`` (billed submits), ``counts["fault:429"]``, per
+route name such as ``counts["tasks.retrieve"]``; ``counts.wait("download", 1)`` waits,
+bounded, for one); ``clock.advance(seconds)`` moves simulated time (job progress, file
+processing, URL expiry) without waiting; ``inject(fault, times=1, match=None, on=None,
+**options)`` with faults ``"401"``, ``"429"``, ``"500"``, ``"502"``, ``"503"``, ``"504"``,
+``"reset"``, ``"slow"``, ``"stall"``, the download faults ``"redirect"``, ``"html"``,
+``"empty_302"``, ``"endless"``, ``"lying_length"`` (they hit the next output download
+unless ``match=``/``on=`` aims them elsewhere), ``"malformed_json"``, ``"moderation"``,
 ``"expired_output"``, ``"job_failure"`` and provider job-failure codes;
 ``expected_key=`` to reject every other key with the provider's real error;
-``server_errors`` lists tracebacks of emulator bugs (assert it stays empty).
-:func:`loopback_only` makes any non-loopback connection or DNS lookup raise, and
-records where the code under test connected.
+``output_base=`` to hand out output URLs on another loopback server (a test's own, or a
+:class:`CDN` in front of the emulator); ``server_errors`` lists tracebacks of emulator
+bugs (assert it stays empty).  :func:`loopback_only` makes any non-loopback connection
+or DNS lookup raise, and records where the code under test connected.
+
+A flaky CDN in front of Runway's outputs, for download tests::
+
+    with CDN() as cdn, RunwayEmulator(output_base=cdn) as emu:
+        cdn.origin = emu                     # the CDN serves the emulator's outputs
+        cdn.inject("429", retry_after=0.05)  # its first answer is a 429...
+        cdn.inject("html")                   # ...then a captive-portal page
+        ...                                  # generate, download
+        assert emu.counts["jobs"] == 1 and cdn.counts["download"] == 3
+
+New provider emulators are built from the kit (:mod:`videonb.testing.emulators.kit`):
+routes, a model table, an auth scheme and error bodies; the server, faults, jobs, signed
+URLs, log and counters come with it.
 
 The models' answers come from ``responder(request_dict) -> str`` (Gemini, OpenAI chat);
 the default answers JSON that satisfies the request's schema (or a
@@ -71,12 +99,13 @@ the default answers JSON that satisfies the request's schema (or a
 """
 
 from ._media import synthetic_mp4
-from .base import Emulator, Fault, LoggedRequest, NetworkBlocked, loopback_only
 from .gemini import GeminiEmulator
+from .kit import CDN, Emulator, Fault, LoggedRequest, NetworkBlocked, loopback_only
 from .openai import OpenAIEmulator
 from .runway import RunwayEmulator
 
 __all__ = [
+    "CDN",
     "Emulator",
     "Fault",
     "GeminiEmulator",

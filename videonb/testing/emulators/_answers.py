@@ -298,3 +298,17 @@ def break_json(text: str) -> str:
     if broken.count('"') % 2 == 0:
         broken += ', "'  # a dangling key
     return broken
+
+
+def respond(responder: Any, body: dict[str, Any], default: Any) -> str:
+    """The model's text for a request: ``responder(body)`` when the emulator has one (a
+    non-string result is sent as JSON), else ``default()``."""
+    if responder is None:
+        return default()
+    out = responder(body)
+    return out if isinstance(out, str) else json.dumps(out)
+
+
+def text_tokens(text: str) -> int:
+    """Tokens of *text* by the usual rule of thumb (four characters a token, at least one)."""
+    return max(1, math.ceil(len(text) / 4)) if text else 0

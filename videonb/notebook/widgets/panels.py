@@ -1,506 +1,66 @@
-"""Interactive widgets: a seekable player, a clickable timeline and frame grid (anywidget
-views, no build step) and form panels to generate, analyse and compare (ipywidgets).
-
-Widgets add interaction on top of the static output, never instead of it: every widget's
-mimebundle also carries the self-contained HTML from :mod:`videonb.display`, so a saved,
-exported or GitHub-rendered notebook still shows the player, grid and timeline.
-
-Threading: jobs run on videonb's private event-loop thread.  Their progress reaches the
-notebook only by setting widget traits (which ipywidgets sends as comm messages); nothing
-here prints or calls ``display()`` from a background thread.
-"""
+"""Form panels (ipywidgets): :class:`GeneratePanel`, :class:`AnalyzePanel` and
+:class:`ComparePanel`.  Jobs run on videonb's loop thread through the provider floor's public
+functions (:func:`~videonb.providers.api.prepare`, :func:`~videonb.providers.api.run_prepared_async`,
+:func:`~videonb.providers.api.analyze_async`); results reach the panel through widget traits only."""
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Any, Callable
 
-from ..errors import ProviderUnavailableError, VideonbError
+from ...errors import VideonbError
+from ._base import W, _error_html, _esc, _StaticFallback
+from .explorer import FrameGrid, Player, Timeline
+from .jobview import _job_html
 
-try:  # anywidget and ipywidgets are dependencies; the message is for broken installs
-    import anywidget
-    import ipywidgets as W
-    import traitlets as T
-except ImportError as exc:  # pragma: no cover - exercised only without the packages
-    raise ProviderUnavailableError(
-        f"videonb widgets need anywidget and ipywidgets ({exc}); pip install anywidget ipywidgets"
-    ) from exc
+__all__ = ["GeneratePanel", "AnalyzePanel", "ComparePanel"]
 
-from . import _js
 
-__all__ = ["Player", "Timeline", "FrameGrid", "Explorer", "explore", "JobView", "GeneratePanel",
-           "AnalyzePanel", "ComparePanel"]
-
-
-# --------------------------------------------------------------------------------------
-# Static HTML alongside the widget view
-# --------------------------------------------------------------------------------------
-class _StaticFallback:
-    """Adds the static HTML of the foundation to a widget's mimebundle.
-
-    Front ends that render widgets (JupyterLab, Notebook 7, VS Code, Colab) prefer the
-    widget view; everything else (GitHub, nbviewer without widget state, untrusted
-    notebooks, ``nbconvert --to html``) shows the HTML.
-    """
-
-    _static_cache: str | None = None
-    #: Panels change after they are shown (a result arrives): rebuild their copy every time.
-    _static_changes = False
-
-    def static_html(self) -> str:
-        """The self-contained HTML shown where widgets cannot run."""
-        if self._static_cache is None or self._static_changes:
-            try:
-                self._static_cache = self._build_static()
-            except Exception as exc:  # noqa: BLE001 - the widget must still render
-                from ..display.html import esc
-
-                self._static_cache = (f'<div class="vnb-note">videonb: no static copy of this '
-                                      f"output ({esc(type(exc).__name__)}: {esc(str(exc))})</div>")
-        return self._static_cache
-
-    def _build_static(self) -> str:  # pragma: no cover - overridden
-        return ""
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        bundle = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
-        data = bundle[0] if isinstance(bundle, tuple) else bundle
-        if data is not None:
-            data["text/html"] = self.static_html()
-        return bundle
-
-
-def _thumb(img: Any, side: int = 120) -> str:
-    from ..display.html import _jpeg_uri
-
-    return _jpeg_uri(img, max_side=side, quality=65) if img is not None else ""
-
-
-# --------------------------------------------------------------------------------------
-# Player
-# --------------------------------------------------------------------------------------
-class Player(_StaticFallback, anywidget.AnyWidget):
-    """An HTML5 player whose state is visible and controllable from Python.
-
-    ``current_time``, ``duration`` and ``playing`` follow the browser; ``seek(t)``,
-    ``play()`` and ``pause()`` drive it; ``on_event(callback)`` receives
-    ``{"event": "play" | "pause" | "ended" | "seeked", "time": seconds}``.
-
-    The browser loads the file from Jupyter's ``/files/`` route when the file is under the
-    server's root (no bytes through the kernel).  Otherwise it asks the kernel, which sends
-    the file only when it is small and browser-playable, else a downscaled H.264 preview
-    within ``videonb.config.embed_max_bytes``; a large file never goes through the comm.
-    """
-
-    _esm = _js.PLAYER_ESM
-    _css = _js.CSS
-
-    path = T.Unicode("", help="Absolute path of the file on the kernel's machine.").tag(sync=True)
-    home_path = T.Unicode("", help="The same path as '~/…' when it is under the home folder.").tag(
-        sync=True)
-    rel_path = T.Unicode("", help="Path relative to the kernel's folder ('' if outside).").tag(sync=True)
-    src = T.Unicode("", help="An explicit URL to load first (optional).").tag(sync=True)
-    mime = T.Unicode("video/mp4").tag(sync=True)
-    poster = T.Unicode("").tag(sync=True)
-    caption = T.Unicode("").tag(sync=True)
-    width = T.Int(640).tag(sync=True)
-    muted = T.Bool(False).tag(sync=True)
-    loop = T.Bool(False).tag(sync=True)
-    current_time = T.Float(0.0, help="Playback position in seconds (from the browser).").tag(sync=True)
-    duration = T.Float(0.0, help="Duration in seconds as the browser reports it.").tag(sync=True)
-    playing = T.Bool(False).tag(sync=True)
-    loaded_from = T.Unicode("", help="'files', 'bytes' or 'url': how the browser got the video.").tag(
-        sync=True)
-    _data = T.Bytes(b"").tag(sync=True)
-    _seek = T.Dict({}, help="Set by linked views in the browser to seek without the kernel.").tag(
-        sync=True)
-
-    def __init__(self, video: Any, *, width: int | None = None, muted: bool = False,
-                 loop: bool = False, src: str = "", **kwargs: Any) -> None:
-        from ..display.html import _b64, provenance_line
-        from ..media.encode import poster_jpeg
-        from ..media.video import as_video
-
-        self.video = as_video(video)
-        info = self.video.info
-        path = Path(self.video.path).resolve()
-        try:
-            rel = os.path.relpath(path, Path.cwd().resolve())
-            rel = "" if rel.startswith("..") else rel.replace(os.sep, "/")
-        except ValueError:
-            rel = ""
-        try:
-            poster = "data:image/jpeg;base64," + _b64(poster_jpeg(self.video, max_side=480, quality=65))
-        except Exception:  # noqa: BLE001 - a poster is optional
-            poster = ""
-        caption = f"{self.video.name} · {info.summary()}"
-        prov = getattr(self.video, "provenance", None)
-        if prov:
-            caption += " · " + provenance_line(prov)
-        self._events: list[Callable[[dict[str, Any]], Any]] = []
-        try:
-            home = "~/" + path.relative_to(Path.home().resolve()).as_posix()
-        except (ValueError, RuntimeError):
-            home = ""
-        super().__init__(path=path.as_posix(), home_path=home, rel_path=rel, src=src,
-                         mime="video/webm" if path.suffix.lower() == ".webm" else "video/mp4",
-                         poster=poster, caption=caption, width=int(width or min(640, info.width)),
-                         muted=muted, loop=loop, **kwargs)
-        self.on_msg(self._on_front_end_msg)
-
-    # --- control ------------------------------------------------------------------------
-    def seek(self, t: float) -> None:
-        """Move the playhead to ``t`` seconds (in every view of this player)."""
-        self.send({"cmd": "seek", "time": float(t)})
-
-    def play(self) -> None:
-        """Start playback (browsers may refuse unmuted autoplay; see ``muted``)."""
-        self.send({"cmd": "play"})
-
-    def pause(self) -> None:
-        self.send({"cmd": "pause"})
-
-    def on_event(self, callback: Callable[[dict[str, Any]], Any], remove: bool = False) -> None:
-        """Call ``callback({"event": name, "time": t})`` on play, pause, ended and seeked."""
-        if remove:
-            self._events.remove(callback)
-        else:
-            self._events.append(callback)
-
-    def _on_front_end_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        if not isinstance(content, dict):
-            return
-        if content.get("event") == "need_bytes":
-            self._send_bytes()
-            return
-        for cb in list(self._events):
-            cb(dict(content))
-
-    def _send_bytes(self) -> None:
-        from ..media.encode import browser_preview
-        from ..settings import config
-
-        try:
-            prev = browser_preview(self.video, max_bytes=config.embed_max_bytes)
-            data = prev.read_bytes()
-        except Exception as exc:  # noqa: BLE001 - tell the browser instead of leaving it waiting
-            self.send({"cmd": "error", "message": f"videonb could not prepare this video for the "
-                                                  f"browser: {_plain_error(exc)}"})
-            return
-        self.mime = prev.mime
-        self._data = data
-
-    def _build_static(self) -> str:
-        from ..display.html import player_html
-
-        return player_html(self.video)
-
-    def __repr__(self) -> str:
-        return f"<videonb.widgets.Player {self.video.name}>"
-
-
-def _as_player(video: Any) -> Player:
-    return video if isinstance(video, Player) else Player(video)
-
-
-# --------------------------------------------------------------------------------------
-# Timeline
-# --------------------------------------------------------------------------------------
-class Timeline(_StaticFallback, anywidget.AnyWidget):
-    """Shots and key moments; a click selects one (``selected``) and seeks the linked player.
-
-    ``Timeline(video_or_moments_or_analysis, player=None)``: with ``player`` (a
-    :class:`Player`) the selection seeks it and the playhead follows it.  Hovering shows the
-    moment's thumbnail and label.  ``selected`` is ``{}`` or a dict with ``kind``, ``start``,
-    ``end``, ``label`` and ``index`` (into ``moments``, or into ``shots`` for a shot).
-    """
-
-    _esm = _js.TIMELINE_ESM
-    _css = _js.CSS
-
-    duration = T.Float(1.0).tag(sync=True)
-    moments = T.List(T.Dict()).tag(sync=True)
-    shots = T.List(T.Dict()).tag(sync=True)
-    heading = T.Unicode("").tag(sync=True)
-    colors = T.Dict().tag(sync=True)
-    playhead = T.Float(0.0).tag(sync=True)
-    selected = T.Dict({}, help="The clicked moment or shot ({} when none).").tag(sync=True)
-    player_id = T.Unicode("", help="model_id of the linked Player (seeks happen in the browser).").tag(
-        sync=True)
-
-    def __init__(self, source: Any, *, player: Player | None = None, **kwargs: Any) -> None:
-        from ..display.html import KIND_COLORS, KIND_NAMES
-
-        self.source_moments, self.source_shots, duration, self._video = _moments_of(source)
-        moments = [{"key": f"m{i}", "index": i, "kind": m.kind, "name": KIND_NAMES.get(m.kind, m.kind),
-                    "start": round(float(m.start), 4), "end": round(float(m.end), 4),
-                    "label": m.label or "", "thumb": _thumb(m.thumbnail, 160)}
-                   for i, m in enumerate(self.source_moments)]
-        shots = [{"key": f"s{s.index}", "index": s.index, "kind": "shot",
-                  "start": round(float(s.start), 4), "end": round(float(s.end), 4),
-                  "label": f"shot {s.index + 1}", "thumb": _thumb(s.thumbnail, 160)}
-                 for s in self.source_shots]
-        counts: dict[str, int] = {}
-        for m in self.source_moments:
-            counts[m.kind] = counts.get(m.kind, 0) + 1
-        heading = (f"Key moments · {len(shots) or 1} shot(s) · "
-                   + (", ".join(f"{KIND_NAMES.get(k, k)} {c}" for k, c in sorted(counts.items()))
-                      or "none found"))
-        super().__init__(duration=max(float(duration), 1e-3), moments=moments, shots=shots,
-                         heading=heading, colors=dict(KIND_COLORS), **kwargs)
-        self.player: Player | None = None
-        if player is not None:
-            self.link(player)
-
-    @property
-    def selected_moment(self) -> Any:
-        """The selected :class:`~videonb.KeyMoment` / :class:`~videonb.Shot`, or ``None``."""
-        sel = self.selected
-        if not sel:
-            return None
-        items = self.source_shots if sel.get("kind") == "shot" else self.source_moments
-        return items[sel["index"]]
-
-    def select(self, index: int) -> None:
-        """Select moment ``index`` from Python (seeks the linked player like a click)."""
-        self.selected = dict(self.moments[index])
-        if self.player is not None:
-            self.player.seek(self.selected["start"])
-
-    def link(self, player: Player) -> None:
-        """Clicks seek ``player`` and the playhead follows it.
-
-        Both happen in the browser (no kernel round trip: they work while the kernel is busy
-        and in saved widget state); a front end that cannot reach the player's model asks the
-        kernel instead.
-        """
-        _link_views(self, player)
-        T.dlink((player, "current_time"), (self, "playhead"))
-
-    def _build_static(self) -> str:
-        from ..display.html import timeline_html
-
-        return timeline_html(self.source_moments, duration=self.duration, shots=self.source_shots)
-
-    def __repr__(self) -> str:
-        return f"<videonb.widgets.Timeline {len(self.moments)} moments, {len(self.shots)} shots>"
-
-
-def _link_views(view: Any, player: Player) -> None:
-    """Point a timeline or grid at ``player``; serve seek requests that come through the kernel."""
-    view.player = player
-    view.player_id = player.model_id
-
-    def on_msg(_widget: Any, content: Any, _buffers: Any) -> None:
-        if isinstance(content, dict) and content.get("event") == "seek":
-            player.seek(float(content["time"]))
-
-    view.on_msg(on_msg)
-
-
-def _moments_of(source: Any) -> tuple[list[Any], list[Any], float, Any]:
-    """(moments, shots, duration, video) from an Analysis, Moments, Video or path."""
-    from ..media.video import Video, as_video
-
-    if hasattr(source, "moments") and hasattr(source, "summary") and hasattr(source, "provider"):
-        video = source.video
-        duration = video.info.duration if video is not None else max(
-            [m.end for m in source.moments] or [1.0])
-        return list(source.moments), list(source.shots or []), duration, video
-    if hasattr(source, "moments") and hasattr(source, "shots") and hasattr(source, "info"):
-        return list(source.moments), list(source.shots), source.info.duration, source.path
-    video = source if isinstance(source, Video) else as_video(source)
-    m = video.moments()
-    return list(m.moments), list(m.shots), video.info.duration, video
-
-
-# --------------------------------------------------------------------------------------
-# Frame grid
-# --------------------------------------------------------------------------------------
-class FrameGrid(_StaticFallback, anywidget.AnyWidget):
-    """Thumbnails with exact times; a click selects (``selected``) and seeks the linked player."""
-
-    _esm = _js.GRID_ESM
-    _css = _js.CSS
-
-    items = T.List(T.Dict()).tag(sync=True)
-    columns = T.Int(6).tag(sync=True)
-    heading = T.Unicode("").tag(sync=True)
-    selected = T.Dict(None, allow_none=True, help="{'index', 'time'} of the clicked frame.").tag(
-        sync=True)
-    player_id = T.Unicode("", help="model_id of the linked Player (seeks happen in the browser).").tag(
-        sync=True)
-
-    def __init__(self, frames: Any, *, player: Player | None = None, columns: int | None = None,
-                 thumb_side: int | None = None, **kwargs: Any) -> None:
-        from ..settings import config
-
-        if not hasattr(frames, "images"):
-            from ..media.video import as_video
-
-            frames = as_video(frames).frames(n=12, max_side=480)
-        self.frames = frames
-        side = thumb_side or config.grid_thumb_side
-        items = [{"time": round(float(t), 4), "thumb": _thumb(img, side)}
-                 for img, t in zip(frames.images, frames.times)]
-        name = Path(frames.source).name if getattr(frames, "source", None) else "video"
-        what = "exact timestamps" if frames.mode == "exact" else "nearest keyframes (fast mode)"
-        super().__init__(items=items, columns=columns or max(1, min(6, len(items))),
-                         heading=f"{len(items)} frames of {name} — {what}", **kwargs)
-        self.player: Player | None = None
-        if player is not None:
-            self.link(player)
-
-    def link(self, player: Player) -> None:
-        """Clicks seek ``player`` (in the browser; see :meth:`Timeline.link`)."""
-        _link_views(self, player)
-
-    def _build_static(self) -> str:
-        from ..display.html import frame_grid_html
-
-        return frame_grid_html(self.frames)
-
-    def __repr__(self) -> str:
-        return f"<videonb.widgets.FrameGrid {len(self.items)} frames>"
-
-
-# --------------------------------------------------------------------------------------
-# Explorer: player + timeline + grid, linked
-# --------------------------------------------------------------------------------------
-class Explorer(_StaticFallback, W.VBox):
-    """A player, its key-moment timeline and a frame grid, linked (``.player``, ``.timeline``,
-    ``.grid``).  Static fallback: the foundation's report."""
-
-    def __init__(self, video: Any, *, moments: Any = None, frames: Any = None, n_frames: int = 12,
-                 summary: str | None = None) -> None:
-        from ..media.video import as_video
-
-        self.video = as_video(video)
-        self.moments = moments if moments is not None else self.video.moments()
-        self.frames = frames if frames is not None else self.video.frames(n=n_frames, max_side=480)
-        self.summary = summary if summary is not None else self.moments.summary()
-        self.player = Player(self.video)
-        self.timeline = Timeline(self.moments, player=self.player)
-        self.grid = FrameGrid(self.frames, player=self.player)
-        head = W.HTML(f'<div class="vnb-summary">{_esc(self.summary)}</div>')
-        super().__init__(children=[self.player, head, self.timeline, self.grid])
-        self.add_class("vnbw-explorer")
-
-    def _build_static(self) -> str:
-        from ..display.html import report_html
-
-        return report_html(self.video, moments=self.moments, frames=self.frames,
-                           summary=self.summary)
-
-    def __repr__(self) -> str:
-        return f"<videonb.widgets.Explorer {self.video.name}>"
-
-
-def explore(video: Any, **kwargs: Any) -> Explorer:
-    """Player + clickable key-moment timeline + frame grid of ``video`` (analysed locally)."""
-    return Explorer(video, **kwargs)
-
-
-def _esc(text: Any) -> str:
-    from ..display.html import esc
-
-    return esc(str(text))
-
-
-def _plain_error(exc: BaseException) -> str:
-    """``Type: message`` with any known key redacted (for text shown in the page)."""
-    from .._redact import redact
-
-    return redact(f"{type(exc).__name__}: {exc}")
-
-
-def _error_html(exc: BaseException, tag: str = "div") -> str:
-    return f'<{tag} class="vnb-note" data-status="failed">{_esc(_plain_error(exc))}</{tag}>'
-
-
-# --------------------------------------------------------------------------------------
-# Job progress (for --no-wait jobs and the panels)
-# --------------------------------------------------------------------------------------
-def _job_html(rec: Any, started: float | None = None) -> str:
-    from ..display.progress import job_html
-
-    return job_html(rec, started)
-
-
-class JobView(_StaticFallback, W.VBox):
-    """Live status of a running :class:`~videonb.Job` with a Cancel button and, when it is
-    done, the result's player.  Updated from videonb's loop thread through traits only."""
-
-    def __init__(self, job: Any, *, interval: float = 0.3) -> None:
-        from ..providers import runtime
-
-        self.job = job
-        self.status = W.HTML(_job_html(job.record))
-        self.status.add_class("vnbw-progress")
-        self.cancel_button = W.Button(description="Cancel", icon="stop", button_style="warning")
-        self.cancel_button.add_class("vnbw-cancel")
-        self.cancel_button.on_click(lambda _b: self.cancel())
-        self.result_box = W.VBox()
-        self.result: Any = None
-        super().__init__(children=[self.status, self.cancel_button, self.result_box])
-        self._watch = runtime.submit(self._follow(interval))
-
-    async def _follow(self, interval: float) -> None:
-        import asyncio
-
-        started = time.time()
-        while True:
-            rec = self.job.record
-            self.status.value = _job_html(rec, started)
-            if rec.terminal:
-                break
-            await asyncio.sleep(interval)
-        self.cancel_button.disabled = True
-        if rec.status == "succeeded":
-            from ..providers.jobs import video_from_record
-
-            self.result = video_from_record(rec, self.job.request, cached=False)
-            self.result_box.children = [Player(self.result)]
-
-    def cancel(self) -> None:
-        """Cancel the job (at the provider too)."""
-        from ..providers import runtime
-
-        self.cancel_button.disabled = True
-        runtime.submit(self.job.cancel_async())
-
-    def _build_static(self) -> str:
-        return _job_html(self.job.record)
-
-    def __repr__(self) -> str:
-        return f"<videonb.widgets.JobView {self.job.id}>"
-
-
-# --------------------------------------------------------------------------------------
-# Panels
-# --------------------------------------------------------------------------------------
 _GEN_OPS = ("text_to_video", "image_to_video")
 
 
-def _generation_targets() -> dict[str, list[str]]:
-    """provider → its models that generate video (usable providers only)."""
-    from ..providers.registry import provider_classes
+def _generation_targets(skipped: dict[str, str] | None = None) -> dict[str, list[str]]:
+    """provider → its models that generate video (usable providers and models only); ``skipped``
+    collects "provider[/model]" → why it is not offered here."""
+    from ...providers.registry import provider_classes
 
     out: dict[str, list[str]] = {}
+    skipped = {} if skipped is None else skipped
     for name, cls in sorted(provider_classes().items(), key=lambda kv: (kv[0] != "local", kv[0])):
-        if isinstance(cls, str) or not cls().available()[0]:
+        if isinstance(cls, str):
             continue
-        models = [mid for mid, spec in cls.models.items() if set(spec.operations) & set(_GEN_OPS)]
+        gen = [mid for mid, spec in cls.models.items() if set(spec.operations) & set(_GEN_OPS)]
+        inst = cls()
+        ok, why = inst.available()
+        if not ok:
+            if gen:
+                skipped[name] = why
+            continue
+        models = []
+        for mid in gen:
+            usable, reason = inst.model_status(mid)
+            if usable:
+                models.append(mid)
+            else:
+                skipped[f"{name}/{mid}"] = reason
         if models:
             default = cls.default_model if cls.default_model in models else models[0]
             out[name] = [default] + [m for m in models if m != default]
     return out
 
 
+def _not_offered_html(skipped: dict[str, str]) -> str:
+    """A folded note: the generation targets this machine cannot use, and why."""
+    if not skipped:
+        return ""
+    items = "".join(f"<li><b>{_esc(t)}</b>: {_esc(why)}</li>" for t, why in sorted(skipped.items()))
+    return (f'<details class="vnb-caption"><summary>{len(skipped)} model(s) not offered here'
+            f"</summary><ul>{items}</ul></details>")
+
+
 def _analysis_providers() -> list[str]:
-    from ..providers.registry import provider_classes
+    from ...providers.registry import provider_classes
 
     return [name for name, cls in sorted(provider_classes().items(),
                                          key=lambda kv: (kv[0] != "local", kv[0]))
@@ -520,8 +80,8 @@ class _Runner:
 
     def start(self, prepared: Any, *, refresh: bool, on_update: Callable[[Any], None],
               on_done: Callable[[Any, BaseException | None], None]) -> None:
-        from ..providers import runtime
-        from ..providers.api import run_prepared_async
+        from ...providers import runtime
+        from ...providers.api import run_prepared_async
 
         self.job_id = None
         self.finished = False
@@ -548,7 +108,7 @@ class _Runner:
             self.finished = True
             try:
                 if f.cancelled():
-                    from ..errors import JobCancelledError
+                    from ...errors import JobCancelledError
 
                     on_done(None, JobCancelledError("Cancelled."))
                 elif f.exception() is not None:
@@ -565,8 +125,8 @@ class _Runner:
 
     def cancel(self) -> None:
         """Cancel through the ledger and the provider (the job's own task then stops)."""
-        from ..providers import runtime
-        from ..providers.api import cancel_async
+        from ...providers import runtime
+        from ...providers.api import cancel_async
 
         if self.future is None or self.finished:
             return
@@ -588,7 +148,7 @@ class _Runner:
 def _prepare(prompt: str, provider: str, model: str | None, *, seconds: float | None,
              ratio: str | None, seed: int | None, image: str | None,
              options: dict[str, Any]) -> Any:
-    from ..providers.api import prepare
+    from ...providers.api import prepare
 
     op = "image_to_video" if image else "text_to_video"
     opts = dict(options)
@@ -599,7 +159,7 @@ def _prepare(prompt: str, provider: str, model: str | None, *, seconds: float | 
 
 
 def _estimate_text(prov: Any, req: Any) -> str:
-    from ..display.progress import estimate_text
+    from ...display.progress import estimate_text
 
     if prov.local:
         return "free (rendered locally, no network)"
@@ -610,7 +170,7 @@ def _estimate_text(prov: Any, req: Any) -> str:
 def _key_problem(prov: Any) -> str | None:
     if not prov.needs_key:
         return None
-    from ..errors import MissingKeyError
+    from ...errors import MissingKeyError
 
     try:
         prov.key(prompt=False)
@@ -633,9 +193,10 @@ class GeneratePanel(_StaticFallback, W.VBox):
     def __init__(self, prompt: str = "", *, provider: str | None = None, model: str | None = None,
                  seconds: float | None = None, ratio: str | None = None,
                  provider_options: dict[str, dict[str, Any]] | None = None) -> None:
-        from ..settings import config
+        from ...settings import config
 
-        self.targets = _generation_targets()
+        self.unavailable: dict[str, str] = {}
+        self.targets = _generation_targets(self.unavailable)
         self.provider_options = dict(provider_options or {})
         self.result: Any = None
         self.error: BaseException | None = None
@@ -647,15 +208,19 @@ class GeneratePanel(_StaticFallback, W.VBox):
             first, model = first.split("/", 1)
         if first not in self.targets:
             if provider is not None:
-                from ..errors import InvalidOptionError
+                from ...errors import InvalidOptionError
 
+                why = self.unavailable.get(f"{first}/{model}") or self.unavailable.get(first)
                 raise InvalidOptionError(f"GeneratePanel: {provider!r} cannot generate video "
-                                         f"here. Usable: {', '.join(self.targets)}.")
+                                         f"here{f' ({why})' if why else ''}. Usable: "
+                                         f"{', '.join(self.targets)}.")
             first = next(iter(self.targets))
         if model is not None and model not in self.targets[first]:
-            from ..errors import InvalidOptionError
+            from ...errors import InvalidOptionError
 
-            raise InvalidOptionError(f"GeneratePanel: {first} has no video model {model!r}. "
+            why = self.unavailable.get(f"{first}/{model}")
+            raise InvalidOptionError(f"GeneratePanel: {first} has no video model {model!r}"
+                                     f"{f' usable here ({why})' if why else ''}. "
                                      f"Models: {', '.join(self.targets[first])}.")
         self.prompt = W.Textarea(value=prompt, placeholder="Describe the video…",
                                  layout=W.Layout(width="100%", height="70px"))
@@ -668,6 +233,7 @@ class GeneratePanel(_StaticFallback, W.VBox):
                             description="image")
         self.estimate = W.HTML()
         self.message = W.HTML()
+        self.not_offered = W.HTML(_not_offered_html(self.unavailable))
         self.generate_button = W.Button(description="Generate", button_style="primary", icon="play")
         self.cancel_button = W.Button(description="Cancel", icon="stop", disabled=True)
         self.progress = W.HTML()
@@ -679,8 +245,9 @@ class GeneratePanel(_StaticFallback, W.VBox):
                        (self.cancel_button, "vnbw-cancel"), (self.progress, "vnbw-progress"),
                        (self.result_box, "vnbw-result")]:
             w.add_class(cls)
+        self.not_offered.add_class("vnbw-not-offered")
         super().__init__(children=[
-            self.prompt, W.HBox([self.provider, self.model]),
+            self.prompt, W.HBox([self.provider, self.model]), self.not_offered,
             W.HBox([self.seconds, self.ratio]), W.HBox([self.seed, self.image]),
             self.estimate, self.message, W.HBox([self.generate_button, self.cancel_button]),
             self.progress, self.result_box])
@@ -698,7 +265,7 @@ class GeneratePanel(_StaticFallback, W.VBox):
 
     # --- controls --------------------------------------------------------------------------
     def _spec(self) -> Any:
-        from ..providers.registry import provider_classes
+        from ...providers.registry import provider_classes
 
         cls = provider_classes()[self.provider.value]
         return cls.models[self.model.value or cls.default_model]
@@ -736,7 +303,7 @@ class GeneratePanel(_StaticFallback, W.VBox):
 
     def validate(self) -> bool:
         """Check the form against the model's limits (no network); show the estimate or the fix."""
-        from ..display.html import esc
+        from ...display.html import esc
 
         self._prepared = None
         seed: int | None = None
@@ -797,7 +364,7 @@ class GeneratePanel(_StaticFallback, W.VBox):
             self.error = exc
             self.progress.value = _error_html(exc)
             return
-        from ..display.html import provenance_line
+        from ...display.html import provenance_line
 
         self.result = video
         prov = getattr(video, "provenance", None) or {}
@@ -809,7 +376,7 @@ class GeneratePanel(_StaticFallback, W.VBox):
         self.result_box.children = [Player(video)]
 
     def _build_static(self) -> str:
-        from ..display.html import player_html
+        from ...display.html import player_html
 
         head = '<div class="vnb-caption">videonb GeneratePanel (interactive: run the notebook)</div>'
         return head + (player_html(self.result) if self.result is not None else "")
@@ -874,9 +441,9 @@ class AnalyzePanel(_StaticFallback, W.VBox):
 
     def run(self) -> None:
         """Start the analysis (what the Analyze button does); returns at once."""
-        from ..display.html import esc
-        from ..providers import runtime
-        from ..providers.api import analyze_async
+        from ...display.html import esc
+        from ...providers import runtime
+        from ...providers.api import analyze_async
 
         if self._future is not None and not self._future.done():
             return
@@ -884,8 +451,8 @@ class AnalyzePanel(_StaticFallback, W.VBox):
         if not path:
             self.status.value = '<span class="vnb-note">Choose a video (a path, or Upload).</span>'
             return
-        from ..media.video import as_video
-        from ..providers.registry import get_provider
+        from ...media.video import as_video
+        from ...providers.registry import get_provider
 
         opts = dict(self.provider_options.get(self.provider.value, {}))
         try:
@@ -942,7 +509,7 @@ class AnalyzePanel(_StaticFallback, W.VBox):
         fut.add_done_callback(done)
 
     def _build_static(self) -> str:
-        from ..display.analysis import analysis_html
+        from ...display.analysis import analysis_html
 
         head = '<div class="vnb-caption">videonb AnalyzePanel (interactive: run the notebook)</div>'
         return head + (analysis_html(self.analysis) if self.analysis is not None else "")
@@ -970,7 +537,7 @@ class ComparePanel(_StaticFallback, W.VBox):
         for t in targets or all_targets[:2]:
             t = t if "/" in t or t not in gen else f"{t}/{gen[t][0]}"
             if t not in all_targets:
-                from ..errors import InvalidOptionError
+                from ...errors import InvalidOptionError
 
                 raise InvalidOptionError(f"ComparePanel: {t!r} is not a video generation target "
                                          f"here. Choose from: {', '.join(all_targets)}.")
@@ -998,7 +565,7 @@ class ComparePanel(_StaticFallback, W.VBox):
 
     def run(self) -> None:
         """Validate every target, show the total estimate, then start all jobs concurrently."""
-        from ..display.html import esc
+        from ...display.html import esc
 
         if any(r.running for r in list(self._runners.values())):
             return
@@ -1049,7 +616,7 @@ class ComparePanel(_StaticFallback, W.VBox):
             self._start(target, p)
 
     def _start(self, target: str, prepared: Any) -> None:
-        from ..display.html import esc
+        from ...display.html import esc
 
         status, box = self._cells[target]
         started = time.time()
@@ -1086,7 +653,7 @@ class ComparePanel(_StaticFallback, W.VBox):
             r.cancel()
 
     def _build_static(self) -> str:
-        from ..display.html import esc, player_html
+        from ...display.html import esc, player_html
 
         parts = ['<div class="vnb-caption">videonb ComparePanel (interactive: run the notebook)</div>']
         for target, res in self.results.items():
