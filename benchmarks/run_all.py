@@ -13,7 +13,7 @@ import sys
 from common import HERE, RESULTS, machine, versions
 
 ORDER = ["import", "sampling", "moments", "player", "providers", "notebook", "trust_load",
-         "grounding"]
+         "grounding", "batch"]
 
 
 def summary() -> str:
@@ -96,8 +96,12 @@ def main() -> None:
     for name in ([] if args.summary_only else (args.only or ORDER)):
         print(f"== bench_{name}.py", flush=True)
         subprocess.run([sys.executable, str(HERE / f"bench_{name}.py")], check=True, cwd=HERE)
+        if name == "batch":
+            subprocess.run([sys.executable, str(HERE / "bench_batch.py"), "--overhead-only"],
+                           check=True, cwd=HERE)
     # a section's hand-written reading of its last run (results/NAME_notes.md) follows it
     sections = [RESULTS / f"{n}{tail}.md" for n in ORDER for tail in ("", "_notes")]
+    sections.insert(sections.index(RESULTS / "batch_notes.md"), RESULTS / "batch_overhead.md")
     body = "\n".join(p.read_text(encoding="utf-8") for p in sections if p.exists())
     head = f"""# Benchmark results
 

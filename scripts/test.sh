@@ -52,13 +52,13 @@ else
   done_phase "already installed"
 fi
 
-PHASE_NO="4/6"; phase pip "pip install -e '.[test,models]' into .venv (quiet)"
-.venv/bin/python -m pip install -q -e '.[test,models]'
+PHASE_NO="4/6"; phase pip "pip install -e '.[test,models,batch]' into .venv (quiet)"
+.venv/bin/python -m pip install -q -e '.[test,models,batch]'
 done_phase
 
 # fail early, with a clear message, if the install broke
-PHASE_NO="5/6"; phase "sdk check" "import videonb, av, cv2, httpx, playwright, the SDKs, jupyterlab, torch, diffusers"
-.venv/bin/python -c "import videonb, av, cv2, httpx, playwright, pytest, openai, runwayml, google.genai, lumaai, jwt, fal_client, replicate, anywidget, jupyterlab, notebook, torch, diffusers, transformers, accelerate"
+PHASE_NO="5/6"; phase "sdk check" "import videonb, av, cv2, httpx, playwright, the SDKs, jupyterlab, torch, diffusers, dask"
+.venv/bin/python -c "import videonb, av, cv2, httpx, playwright, pytest, openai, runwayml, google.genai, lumaai, jwt, fal_client, replicate, anywidget, jupyterlab, notebook, torch, diffusers, transformers, accelerate, dask, distributed, pandas, pyarrow"
 done_phase "ok"
 
 # Keep caches and browser profiles out of $HOME; the tests never reach the Hugging Face hub.

@@ -11,7 +11,8 @@ import pytest
 
 import videonb
 
-HEAVY = ["av", "cv2", "numpy", "IPython", "ipywidgets", "torch", "diffusers", "transformers"]
+HEAVY = ["av", "cv2", "numpy", "IPython", "ipywidgets", "torch", "diffusers", "transformers",
+         "dask", "distributed", "pandas", "pyarrow"]
 
 
 def _run(code: str) -> dict:

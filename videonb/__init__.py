@@ -64,6 +64,9 @@ _LAZY = {
     "analyze": "videonb.providers.api",
     "analyze_async": "videonb.providers.api",
     "ask": "videonb.providers.api",
+    "analyze_many": "videonb.providers.batch",
+    "estimate_many": "videonb.providers.batch",
+    "Batch": "videonb.providers.batch",
     "ask_async": "videonb.providers.api",
     "jobs": "videonb.providers.api",
     "resume": "videonb.providers.api",
@@ -105,6 +108,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
                                 image_to_video_async, jobs, resume, resume_async, stylize,
                                 stylize_async)
     from .providers.base import Analysis
+    from .providers.batch import Batch, analyze_many, estimate_many
     from .providers.jobs import Job
     from .providers.keys import set_key
     from .types import KeyMoment, Shot

@@ -1,5 +1,5 @@
-"""The ``videonb`` command: ``videonb demo``, ``videonb analyze PATH``, ``videonb frames PATH``,
-``videonb doctor``.
+"""The ``videonb`` command: ``videonb demo``, ``videonb analyze PATH``, ``videonb analyze-many DIR``,
+``videonb frames PATH``, ``videonb doctor``.
 
 Everything runs locally: no key, no network.
 """
@@ -169,6 +169,42 @@ def _info_dict(video: object) -> dict[str, object]:
             "size_bytes": info.size_bytes}
 
 
+def cmd_analyze_many(args: argparse.Namespace) -> int:
+    """``videonb analyze-many DIR --out DIR``: the table (CSV, parquet) and the gallery."""
+    import json
+
+    from .providers.batch import BatchInterrupted, analyze_many
+
+    client = None
+    if args.scheduler:
+        try:
+            from distributed import Client
+        except ImportError:
+            print("videonb: error: --scheduler needs dask.distributed: "
+                  "pip install 'videonb[batch]'", file=sys.stderr)
+            return 2
+        client = Client(args.scheduler)
+    try:
+        b = analyze_many(args.videos, args.provider, model=args.model, question=args.question,
+                         client=client, workers=args.workers, resume=not args.no_resume,
+                         progress=True, out=args.out)
+    except BatchInterrupted as exc:
+        exc.batch.save(args.out)
+        print(f"videonb: {exc}", file=sys.stderr)
+        return 130
+    finally:
+        if client is not None:
+            client.close()
+    out = Path(args.out)
+    (out / "summary.json").write_text(json.dumps(
+        {"videos": len(b), "analysed": len(b.ok), "failed": len(b.failed),
+         "cost_usd": b.cost_usd}, indent=2))
+    print(f"{b!r}".strip("<>") .replace("Batch: ", "") + f" -> {out / 'index.html'}")
+    for r in b.failed:
+        print(f"  failed: {r['path']}: {r['error']}")
+    return 1 if len(b.failed) else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -190,6 +226,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="decode every frame (default: like videonb.detect(), non-reference "
                         "frames are skipped on videos over 3000 frames, cut times refined)")
     a.set_defaults(func=cmd_analyze)
+
+    m = sub.add_parser("analyze-many", help="analyse a folder (or glob) of videos: a table "
+                       "(CSV, parquet) and an HTML gallery with one report per video")
+    m.add_argument("videos", help="a folder (searched recursively) or a glob such as 'a/*.mp4'")
+    m.add_argument("--out", required=True, help="output folder (index.html, results.csv...)")
+    m.add_argument("--workers", type=int, default=None,
+                   help="processes on this machine (default: every core)")
+    m.add_argument("--scheduler", default=None,
+                   help="a Dask scheduler address (tcp://host:8786): run the tasks there")
+    m.add_argument("--provider", default="local", help="local (default), gemini, openai")
+    m.add_argument("--model", default=None)
+    m.add_argument("--question", default=None)
+    m.add_argument("--no-resume", action="store_true",
+                   help="analyse everything again instead of reusing cached results")
+    m.set_defaults(func=cmd_analyze_many)
 
     f = sub.add_parser("frames", help="sample frames by time (exact or fast)")
     f.add_argument("path")

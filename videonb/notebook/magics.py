@@ -32,6 +32,8 @@ HELP = """videonb magics (every one wraps a plain Python function):
       → videonb.generate(prompt, ...)   (--style with --video PATH → videonb.stylize)
   %analyze PATH_OR_VAR ["question"] [--provider P] [--frames N] [--as NAME]
       → videonb.analyze(video, question=...)
+  %analyze DIR_OR_GLOB ["question"] [--workers N] [--no-resume]
+      → videonb.analyze_many(...), shown as its gallery
   %videonb providers | jobs [cancel ID | resume [ID]] | resume | config
           | key PROVIDER | alias NAME PROVIDER/MODEL | debug [on|off] | doctor | help | version
       key PROVIDER asks for that provider's key with hidden input (kept in memory only)
@@ -158,7 +160,16 @@ def _analyze_parser() -> _Parser:
     p.add_argument("--provider")
     p.add_argument("--frames", type=int)
     p.add_argument("--as", dest="name")
+    p.add_argument("--workers", type=int)
+    p.add_argument("--no-resume", action="store_true")
     return p
+
+
+def _is_many(arg: str) -> bool:
+    """A folder or a glob (``%analyze clips/`` / ``%analyze "clips/*.mp4"``): a batch."""
+    import os
+
+    return os.path.isdir(os.path.expanduser(arg)) or any(c in arg for c in "*?[")
 
 
 @magics_class
@@ -243,8 +254,10 @@ class VideoNbMagics(Magics):
     # --- %analyze -------------------------------------------------------------------------------
     @line_cell_magic
     def analyze(self, line: str, cell: str | None = None) -> Any:
-        """%analyze PATH_OR_VAR ["question"] [--provider P] [--frames N] [--as NAME]"""
+        """%analyze PATH_OR_VAR ["question"] [--provider P] [--frames N] [--as NAME]
+        %analyze DIR_OR_GLOB ["question"] [--workers N] [--no-resume] → analyze_many's gallery"""
         from ..providers import api
+        from ..providers import batch as _batch
 
         if cell is not None:
             self._fail("%analyze is a line magic (one percent sign): %analyze clip.mp4 \"question\". "
@@ -255,6 +268,19 @@ class VideoNbMagics(Magics):
         except _UsageError as exc:
             self._fail(str(exc))
             return None
+        if _is_many(args.video):
+            # A folder or a glob: videonb.analyze_many(); the cell shows its gallery.
+            try:
+                batch = _batch.analyze_many(
+                    args.video, self._target(args.provider) if args.provider else "local",
+                    question=args.question, frames=args.frames, workers=args.workers,
+                    resume=not args.no_resume)
+            except VideonbError as exc:
+                self._fail(f"{type(exc).__name__}: {exc}")
+                return None
+            if args.name:
+                self.shell.user_ns[args.name] = batch
+            return batch
         try:
             result = api.analyze(self._resolve_video(args.video),
                                  provider=self._target(args.provider) if args.provider else "local",
