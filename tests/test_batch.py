@@ -183,7 +183,12 @@ def test_budget_holds_across_concurrent_hosted_tasks(folder, fresh_cache, home, 
 
     clips = sorted(folder.glob("clip*.mp4"))
     durations = [videonb.probe(c).duration for c in clips]
-    per = [B._estimate_one("gemini", "gemini-2.5-flash", d) for d in durations]
+    from videonb.providers.registry import get_provider
+
+    gem = get_provider("gemini")          # its default model, priced from its own table
+    assert not gem.retired(gem.models[gem.default_model])
+    per = [B._estimate_one("gemini", gem.default_model, d, gem) for d in durations]
+    assert all(p and p > 0 for p in per)
     est = videonb.estimate_many(clips, provider="gemini")
     assert est["usd"] == pytest.approx(sum(per)) and est["unpriced"] == 0
     budget = per[0] + per[1] + per[2] * 0.5       # room for two of the three

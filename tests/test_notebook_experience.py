@@ -460,7 +460,7 @@ def test_9_test_sh_prints_one_line_per_phase(tmp_path):
                                                  "pytest"]
     assert len(lines) == 6 and all(re.search(r"\(\d+ s\)$", ln) for ln in lines[:5]), lines
     recorded = calls.read_text().splitlines()
-    assert "HF_HUB_OFFLINE= -m pip install -q -e .[test,models]" in recorded   # main's install
+    assert "HF_HUB_OFFLINE= -m pip install -q -e .[test,models,batch]" in recorded
     assert recorded[-1] == "HF_HUB_OFFLINE=1 -m pytest -q -k x"             # open models offline
     # CI still runs exactly the README's command.
     assert "bash scripts/test.sh -q" in (ROOT / ".ci" / "run").read_text()

@@ -463,8 +463,18 @@ class _Html:
 
 
 # --- estimate --------------------------------------------------------------------------------
-def _estimate_one(provider: str, model: str, duration: float) -> float | None:
-    price = USD_PER_M_TOKENS.get((provider, model))
+def _input_price(prov: Any, provider: str, model: str) -> float | None:
+    """USD per million input tokens: the model table's price note ("$0.30 per 1M input
+    tokens"), else :data:`USD_PER_M_TOKENS`; None when neither says."""
+    spec = (getattr(prov, "models", {}) or {}).get(model)
+    m = re.search(r"\$([0-9]+(?:\.[0-9]+)?) per 1M input tokens", getattr(spec, "price_note", "")
+                  or "")
+    return float(m.group(1)) if m else USD_PER_M_TOKENS.get((provider, model))
+
+
+def _estimate_one(provider: str, model: str, duration: float, prov: Any = None
+                  ) -> float | None:
+    price = _input_price(prov, provider, model)
     tps = TOKENS_PER_SECOND.get(provider)
     if price is None or tps is None:
         return None
@@ -502,7 +512,8 @@ def estimate_many(videos: Any, provider: str = "local", *, model: str | None = N
     for s in sources:
         d = _duration(s)
         seconds += d or 0.0
-        per.append(0.0 if prov.local else (None if d is None else _estimate_one(name, mid, d)))
+        per.append(0.0 if prov.local else (None if d is None else _estimate_one(name, mid, d,
+                                                                                  prov)))
     unpriced = sum(1 for p in per if p is None)
     return {"videos": len(sources), "seconds": round(seconds, 3), "provider": name,
             "model": mid, "usd": None if unpriced else round(sum(p or 0.0 for p in per), 6),
@@ -898,7 +909,7 @@ def analyze_many(videos: Any, provider: str = "local", *, model: str | None = No
         budget = config.budget_usd if budget is None else budget
         for i in run.todo:
             d = _duration(sources[i])
-            estimates[i] = None if d is None else _estimate_one(name, mid, d)
+            estimates[i] = None if d is None else _estimate_one(name, mid, d, prov)
         known = [estimates[i] for i in run.todo if estimates[i] is not None]
         unknown = len(run.todo) - len(known)
         bar.note(f"{title}: {len(run.todo)} video(s) to send to {name}/{mid}, estimated "
