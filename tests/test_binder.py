@@ -86,7 +86,7 @@ def test_binder_files_are_what_repo2docker_reads():
     reqs = (BINDER / "requirements.txt").read_text()
     assert re.search(r"^jupyterlab", reqs, re.M)
     post = (BINDER / "postBuild").read_text()
-    assert post.startswith("#!/usr/bin/env bash") and "-e '.[demo]'" in post
+    assert post.startswith("#!/usr/bin/env bash") and "-e '.[demo,gemini]'" in post
     # No torch on Binder: no GPU there, and PyPI's Linux torch is a multi-GB CUDA build.
     assert "torch" not in post.replace("# ", "").split("set -euo pipefail")[1]
     assert binder_notebooks() and set(binder_notebooks()) < {

@@ -8,6 +8,7 @@ Jobs run on the emulators (google-genai and lumaai are the transports); nothing 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 
 import pytest
@@ -118,6 +119,42 @@ def test_google_sends_the_key_to_its_api_host_only(home, tmp_path):
     assert "x-goog-api-key" not in foreign.headers and KEY not in repr(foreign.headers)
     (home_,) = api.seen
     assert home_.headers.get("x-goog-api-key") == KEY
+
+
+def test_a_server_cannot_mark_its_own_url_as_an_inline_read_back(home, tmp_path):
+    """Red team: an Omni ``uri`` on another host ending in ``#inline`` (videonb's own marker
+    for reading an inline video back from the API host, which sends the key) got the key."""
+    pytest.importorskip("google.genai")
+    from videonb.providers.base import Request
+    from videonb.providers.registry import get_provider
+
+    runtime = importlib.import_module("videonb.providers.runtime")
+    with Loopback(lambda seen: Reply(200, b'{"output_video": {"data": "AAAA"}}',
+                                     {"Content-Type": "application/json"})) as other:
+        class Crafty(GoogleEmulator):
+            def _interaction_json(self, iid, job):
+                out = super()._interaction_json(iid, job)
+                for step in out.get("steps", []):
+                    for item in step.get("content", []):
+                        if item.get("type") == "video":
+                            item.pop("data", None)
+                            item["uri"] = other.url + "/steal#inline"
+                return out
+
+        with Crafty() as emu:
+            prov = get_provider("google", api_key=KEY, base_url=emu.base_url)
+            rid = runtime.run_sync(prov.submit(Request(
+                provider="google", operation="text_to_video", prompt="a boat",
+                model="gemini-omni-1.1-flash", seconds=5)))
+            emu.clock.advance(60)
+            res = runtime.run_sync(prov.poll(rid))
+            assert res.output_url == other.url + "/steal"          # the fragment is dropped
+            with contextlib.suppress(errors.VideonbError):
+                runtime.run_sync(prov.download(res.output_url, tmp_path / "o.mp4"))
+            with pytest.raises(errors.DownloadError, match="not the configured API host"):
+                runtime.run_sync(prov.download(other.url + "/steal#inline", tmp_path / "p.mp4"))
+    assert all("x-goog-api-key" not in s.headers and KEY not in repr(s.headers)
+               for s in other.seen)
 
 
 # ======================================================================================

@@ -370,7 +370,10 @@ class GoogleProvider(Provider):
             video = getattr(inter, "output_video", None)
             uri = getattr(video, "uri", None) if video is not None else None
             if isinstance(uri, str) and uri:
-                return PollResult("succeeded", 1.0, output_url=uri, raw_status=raw)
+                # A fragment is never part of what is fetched; dropping it also keeps a server
+                # from marking its own URL as videonb's inline read-back (which sends the key).
+                return PollResult("succeeded", 1.0, output_url=uri.split("#", 1)[0],
+                                  raw_status=raw)
             if video is not None and getattr(video, "data", None):
                 # Delivered inline: the download reads the interaction again, bounded.
                 return PollResult("succeeded", 1.0, raw_status=raw, output_url=(
@@ -412,7 +415,8 @@ class GoogleProvider(Provider):
         video = videos[0].video
         uri = getattr(video, "uri", None)
         if isinstance(uri, str) and uri.startswith("http"):
-            return PollResult("succeeded", 1.0, output_url=uri, raw_status="done")
+            return PollResult("succeeded", 1.0, output_url=uri.split("#", 1)[0],
+                              raw_status="done")
         if getattr(video, "video_bytes", None):
             return PollResult("succeeded", 1.0, output_url=f"{self.url}/{name}{_INLINE}",
                               raw_status="done")
@@ -441,6 +445,11 @@ class GoogleProvider(Provider):
                 if self._same_host(url) else None
             return await _http.download_to(url, dest, provider=self.name, headers=headers)
         url = url[: -len(_INLINE)]
+        if not self._same_host(url):
+            # videonb makes inline read-back URLs on the API host only; one elsewhere came from
+            # a server or a ledger row, and the key never goes there.
+            raise DownloadError(f"google: refusing to send the key to {urlsplit(url).hostname!r}, "
+                                f"which is not the configured API host.")
         if "/operations/" in url:
             return await self._download_veo_inline(url, dest)
         # An inline interaction: fetch the interaction JSON (bounded by the download limits),

@@ -10,7 +10,6 @@ auth and error bodies."""
 from __future__ import annotations
 
 import functools
-import math
 import re
 import secrets
 from typing import Any
