@@ -430,3 +430,42 @@ def test_a_crafted_cache_entry_is_data_never_markup(folder, fresh_cache):
     assert served[0]["cached"] is True
     assert "<script>alert" not in served._repr_html_() and "&lt;script&gt;" in \
         served._repr_html_()
+
+
+def test_a_billed_task_that_fails_keeps_its_estimate_in_the_budget(folder, fresh_cache, home,
+                                                                  tmp_path):
+    """Red team: a task whose request was answered (billed tokens) and then failed (prose
+    instead of the JSON asked for, after the repair round) was recorded at $0, so repeated
+    runs were never stopped by the budget."""
+    from loopback import Loopback, Reply
+
+    from videonb.providers.ledger import ledger
+
+    prose = json.dumps({"id": "c", "object": "chat.completion", "model": "gpt-4.1-mini",
+                        "choices": [{"index": 0, "finish_reason": "stop", "message": {
+                            "role": "assistant", "content": "I cannot format that."}}],
+                        "usage": {"prompt_tokens": 3000, "completion_tokens": 10}}).encode()
+
+    def server(seen):
+        if seen.method == "GET":
+            return Reply(404, b"")
+        return Reply(200, prose, {"Content-Type": "application/json"})
+
+    src = sorted(folder.glob("clip*.mp4"))[0]
+    clips = []
+    for i in range(3):                                  # distinct content, same video
+        p = tmp_path / f"c{i}.mp4"
+        p.write_bytes(src.read_bytes() + b"\0" * (i + 1))
+        clips.append(p)
+    one = videonb.estimate_many(clips[:1], provider="openai")["usd"]
+    with Loopback(server) as srv:
+        rows = []
+        for c in clips:                                 # three cells, one budget
+            rows += list(videonb.analyze_many([c], provider="openai", api_key=KEY,
+                                              base_url=srv.url + "/v1", budget=one * 1.5,
+                                              progress=False))
+        chats = [s for s in srv.seen if s.method == "POST"]
+    assert [r["error_type"] for r in rows] == ["ModelOutputError", "BudgetExceededError",
+                                               "BudgetExceededError"]
+    assert len(chats) == 2                              # one request and its repair, once
+    assert ledger().spent() == pytest.approx(one)

@@ -207,6 +207,7 @@ def test_4_5_a_portrait_preview_is_short_and_says_what_it_is(home):
     ("http://127.0.0.1:8000/v1", True), ("http://127.9.9.9", True), ("http://[::1]:80", True),
     ("http://localhost:4000", True), ("https://api.dev.runwayml.com", False),
     ("https://127.0.0.1.nip.io", False), ("http://10.0.0.1:80", False), (None, False),
+    ("http://api.localhost:80", False),   # red team: a *.localhost name may go to DNS
 ])
 def test_6_only_a_loopback_address_can_be_an_emulator(url, loop):
     from videonb.providers import emulation

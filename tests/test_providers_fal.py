@@ -281,6 +281,17 @@ def test_reset_during_submit_is_not_resubmitted(fal):
     assert videonb.jobs()[0].error_code == "lost_submit"
 
 
+@pytest.mark.parametrize("fault", ["502", "504"])
+def test_a_gateway_error_during_submit_is_not_resubmitted(fal, fault):
+    """Red team: a 504 (the gateway gave up waiting) or 502 answering the paid submit was
+    retried, so one request could create two billed jobs."""
+    fal.inject(fault, on="submit")
+    with pytest.raises(errors.ProviderHTTPError, match="dashboard"):
+        _gen(fal, f"gateway {fault}")
+    assert videonb.jobs()[0].error_code == "lost_submit"
+    assert len(fal.requests.filter(method="POST")) == 1
+
+
 def test_key_id_and_secret_and_a_wrong_key(home, monkeypatch):
     for name in ENV:
         monkeypatch.delenv(name, raising=False)

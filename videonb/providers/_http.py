@@ -293,6 +293,14 @@ async def call(method: str, url: str, *, provider: str, headers: dict[str, str] 
                                  retryable=True)
             err.retry_after = hint  # type: ignore[attr-defined]
             raise err
+        if submit and status in (502, 504):
+            # A gateway that gave up waiting (504) or lost the upstream's answer (502): the
+            # provider may have created, and will bill, the job; sending again could make a
+            # twin.  Recorded as a lost submit (its estimate stays counted in the budget).
+            raise ProviderHTTPError(
+                f"{provider}: HTTP {status} during submit ({msg}); the job may or may not exist "
+                f"at the provider. Check its dashboard before retrying.", provider=provider,
+                status=status, retryable=False, detail_code="lost_submit")
         if status in (502, 503, 504) or (status == 500 and not submit):
             if attempt <= retries:
                 await pause(hint if hint is not None else 0.5 * 2 ** attempt)

@@ -37,7 +37,9 @@ from pathlib import Path
 from typing import Any
 
 from .._redact import redact
-from ..errors import InvalidOptionError, RateLimitError, VideonbError
+from ..errors import (AuthenticationError, BudgetExceededError, InvalidOptionError,
+                      MissingKeyError, ProviderRetiredError, ProviderUnavailableError,
+                      RateLimitError, VideonbError)
 from .batch_progress import Progress as _Progress
 
 __all__ = ["analyze_many", "Batch", "BatchInterrupted", "estimate_many", "video_sources",
@@ -64,6 +66,11 @@ TOKENS_PER_SECOND = {"gemini": 300.0, "openai": 85.0}
 USD_PER_M_TOKENS = {("gemini", "gemini-2.5-flash"): 0.30, ("gemini", "gemini-2.5-pro"): 1.25,
                     ("gemini", "gemini-2.5-flash-lite"): 0.10, ("openai", "gpt-4o"): 2.50,
                     ("openai", "gpt-4.1-mini"): 0.40}
+
+
+#: Failures of a hosted task that bill nothing (refused before the model ran).
+_UNBILLED = (AuthenticationError, BudgetExceededError, InvalidOptionError, MissingKeyError,
+             ProviderRetiredError, ProviderUnavailableError, RateLimitError)
 
 
 class BatchInterrupted(VideonbError):
@@ -802,10 +809,17 @@ async def _hosted(run: _Run, *, api_key: str | None, base_url: str | None, model
             raise
         except Exception as exc:  # noqa: BLE001 - one failure is one row
             _error_into(row, exc)
+            # A request that reached the provider may be billed even though it failed (a
+            # model answer that was not JSON after the repair round, a timeout): it keeps its
+            # estimate in the budget.  Only answers known to bill nothing count as free.
+            billed = sent and not isinstance(exc, _UNBILLED)
             await asyncio.to_thread(led.update, rec.id, status="failed",
                                     finished_at=time.time(),
+                                    cost=estimates[i] if billed else None,
                                     error_code=getattr(exc, "code", "error"),
-                                    error_message=row["error"][:500])
+                                    error_message=(row["error"][:440] + (
+                                        " (it may be billed: its estimate is counted)"
+                                        if billed else "")))
         finally:
             try:
                 await asyncio.to_thread(led.release, rec.id)

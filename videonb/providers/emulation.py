@@ -59,7 +59,7 @@ def is_loopback(url: str | None) -> bool:
     if origin is None:
         return False
     host = origin[1]
-    if host == "localhost" or host.endswith(".localhost"):
+    if host == "localhost":  # not "*.localhost": such a name may go to DNS, and anywhere
         return True
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
