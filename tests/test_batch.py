@@ -469,3 +469,20 @@ def test_a_billed_task_that_fails_keeps_its_estimate_in_the_budget(folder, fresh
                                                "BudgetExceededError"]
     assert len(chats) == 2                              # one request and its repair, once
     assert ledger().spent() == pytest.approx(one)
+
+
+def test_the_reservation_follows_the_options_that_drive_the_tokens():
+    """Red team: fps=24 on Gemini cost 2.2x (and more at full resolution) what the batch
+    reserved, because the estimate ignored fps, frames, detail and video_input."""
+    from videonb.providers.registry import get_provider
+
+    gem, gem24 = get_provider("gemini"), get_provider("gemini", fps=24)
+    low = B._estimate_one("gemini", gem.default_model, 60.0, gem)
+    assert B._estimate_one("gemini", gem.default_model, 60.0, gem24) > 15 * low
+    oa = get_provider("openai")
+    base = B._estimate_one("openai", "gpt-4.1-mini", 60.0, oa)
+    assert B._estimate_one("openai", "gpt-4.1-mini", 60.0, oa, frames=64) > 2 * base
+    high = get_provider("openai", detail="high")
+    assert B._estimate_one("openai", "gpt-4.1-mini", 60.0, high) > 5 * base
+    whole = get_provider("openai", video_input="video")
+    assert B._estimate_one("openai", "gpt-4.1-mini", 60.0, whole) is None   # refused under a budget

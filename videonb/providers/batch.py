@@ -479,14 +479,25 @@ def _input_price(prov: Any, provider: str, model: str) -> float | None:
     return float(m.group(1)) if m else USD_PER_M_TOKENS.get((provider, model))
 
 
-def _estimate_one(provider: str, model: str, duration: float, prov: Any = None
-                  ) -> float | None:
+def _estimate_one(provider: str, model: str, duration: float, prov: Any = None,
+                  frames: int | None = None) -> float | None:
+    """A ceiling for one hosted analysis, from the options that drive its tokens (the
+    provider's ``fps``, ``frames``, ``detail`` and ``video_input``): None when unknown."""
     price = _input_price(prov, provider, model)
-    tps = TOKENS_PER_SECOND.get(provider)
-    if price is None or tps is None:
+    if price is None or provider not in TOKENS_PER_SECOND:
         return None
-    frames = duration if provider == "gemini" else min(duration, 64.0)  # 1 fps / up to 64 frames
-    return round(1.5 * (frames * tps + 2000.0) * price / 1e6, 6)
+    opts = dict(getattr(prov, "options", {}) or {})
+    if provider == "gemini":
+        fps = float(opts.get("fps") or 1.0)           # 258 tokens a frame + ~42 a second
+        tokens = duration * (258.0 * fps + 42.0)
+    else:
+        if str(opts.get("video_input", "auto")) == "video":
+            return None                                # the whole video: no price on record
+        n = int(frames or opts.get("frames") or 16)
+        # low detail: 85 tokens a frame; otherwise at most 6 tiles of videonb's 1024-px frames
+        per = 85.0 if str(opts.get("detail", "low")) == "low" else 85.0 + 170.0 * 6
+        tokens = n * per
+    return round(1.5 * (tokens + 2000.0) * price / 1e6, 6)
 
 
 def _analysis_model(prov: Any, model: str | None) -> str:
@@ -923,7 +934,8 @@ def analyze_many(videos: Any, provider: str = "local", *, model: str | None = No
         budget = config.budget_usd if budget is None else budget
         for i in run.todo:
             d = _duration(sources[i])
-            estimates[i] = None if d is None else _estimate_one(name, mid, d, prov)
+            estimates[i] = None if d is None else _estimate_one(name, mid, d, prov,
+                                                                  frames)
         known = [estimates[i] for i in run.todo if estimates[i] is not None]
         unknown = len(run.todo) - len(known)
         bar.note(f"{title}: {len(run.todo)} video(s) to send to {name}/{mid}, estimated "
