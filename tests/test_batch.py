@@ -430,6 +430,16 @@ def test_a_crafted_cache_entry_is_data_never_markup(folder, fresh_cache):
     assert served[0]["cached"] is True
     assert "<script>alert" not in served._repr_html_() and "&lt;script&gt;" in \
         served._repr_html_()
+    # Red team: fields of the wrong type crashed the gallery with a raw ValueError; such a
+    # row is not served (the video is analysed again).
+    good = json.loads(path.read_text()) if path.exists() else row
+    for field, bad in [("cut_times", ["x"]), ("thumb_times", ["x"]), ("moments", [{"kind": 5}]),
+                       ("moments", [{"kind": "cut", "start": float("nan"), "end": 1.0}]),
+                       ("duration_s", float("inf"))]:
+        path.write_text(json.dumps({**good, field: bad}))
+        redone = videonb.analyze_many([folder / "clip0.mp4"], workers=1, progress=False)
+        assert redone[0]["cached"] is False and redone[0]["status"] == "ok", field
+        assert redone._repr_html_()
 
 
 def test_a_billed_task_that_fails_keeps_its_estimate_in_the_budget(folder, fresh_cache, home,

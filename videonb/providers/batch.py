@@ -27,6 +27,7 @@ import contextlib
 import glob as _glob
 import hashlib
 import json
+import math
 import os
 import re
 import signal
@@ -217,14 +218,26 @@ def _cached_row(key: str) -> dict[str, Any] | None:
     if not isinstance(thumbs, list) or not all(isinstance(t, str) and _B64.fullmatch(t)
                                                for t in thumbs):
         return None
+    def number(v: Any) -> bool:
+        return (not isinstance(v, bool) and isinstance(v, (int, float))
+                and math.isfinite(float(v)))
+
     for c in _NUMERIC:
         v = row.get(c)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+        if v is not None and not number(v):
             return None
     if not all(isinstance(row.get(c), (str, type(None))) for c in _TEXT):
         return None
-    if not isinstance(row.get("moments") or [], list) or not all(
-            isinstance(m, dict) for m in row.get("moments") or []):
+    for c in ("cut_times", "thumb_times"):
+        v = row.get(c) or []
+        if not isinstance(v, list) or not all(number(t) for t in v):
+            return None
+    moments = row.get("moments") or []
+    if not isinstance(moments, list) or not all(
+            isinstance(m, dict) and isinstance(m.get("kind"), str)
+            and isinstance(m.get("label", ""), (str, type(None)))
+            and number(m.get("start")) and number(m.get("end"))
+            and (m.get("score") is None or number(m.get("score"))) for m in moments):
         return None
     return row
 
