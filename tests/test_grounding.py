@@ -16,7 +16,7 @@ from videonb.testing import clips
 from videonb.testing.emulators import GeminiEmulator, OpenAIEmulator, VLLMEmulator, citing
 from videonb.types import KeyMoment, Shot
 
-KEY = "placeholder-not-a-key-emulated"
+KEY = "placeholder-not-a-key-emu7q9zx"  # no word at its ends: redact hides 8-char ends
 
 
 def test_stamp_time_burns_the_time_into_a_copy():

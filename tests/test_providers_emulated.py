@@ -11,7 +11,7 @@ from videonb import errors
 from videonb.providers import keys
 from videonb.testing.emulators import GeminiEmulator, OpenAIEmulator, RunwayEmulator
 
-KEY = "placeholder-not-a-key-emulated"
+KEY = "placeholder-not-a-key-emu7q9zx"  # no word at its ends: redact hides 8-char ends
 FAST = dict(api_key=KEY, poll_interval=0.02, progress=False)
 
 

@@ -18,7 +18,7 @@ from test_emulators_sdk import fetch, offline, only_to, probe  # noqa: F401
 from videonb import errors
 from videonb.testing.emulators import GoogleEmulator, LumaEmulator, _media
 
-KEY = "placeholder-not-a-key-emulated"
+KEY = "placeholder-not-a-key-emu7q9zx"  # no word at its ends: redact hides 8-char ends
 FAST = dict(api_key=KEY, poll_interval=0.02, progress=False)
 PNG = _media.solid_png(64, 36)
 
