@@ -24,8 +24,9 @@ from videonb import errors
 from videonb.providers import ledger as ledger_mod
 from videonb.testing.emulators import (CDN, FalEmulator, KlingEmulator, ReplicateEmulator,
                                        loopback_only)
+from videonb.testing.emulators.kling import TEST_KEYS as KLING_TEST_KEYS
 
-AK, SK = "ak-test", "sk-test-0123456789abcdef0123456789"   # KlingEmulator's TEST_KEYS
+AK, SK = next(iter(KLING_TEST_KEYS.items()))   # the pair KlingEmulator accepts
 FAL_KEY = "fal-test-key-0123456789"
 REP_KEY = "r8_test_0123456789abcdef"
 ENV = ("KLING_ACCESS_KEY", "KLING_SECRET_KEY", "KLING_BASE_URL", "KLING_REGION",

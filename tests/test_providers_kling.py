@@ -19,10 +19,11 @@ import pytest
 import videonb
 from videonb import errors
 from videonb.testing.emulators import KlingEmulator, _media, loopback_only
+from videonb.testing.emulators.kling import TEST_KEYS as KLING_TEST_KEYS
 
 jwt = pytest.importorskip("jwt")  # PyJWT, from the test extra
 
-AK, SK = "ak-test", "sk-test-0123456789abcdef0123456789"
+AK, SK = next(iter(KLING_TEST_KEYS.items()))   # the pair KlingEmulator accepts
 FAST = dict(api_key=f"{AK}:{SK}", poll_interval=0.02, progress=False)
 ENV = ("KLING_ACCESS_KEY", "KLING_SECRET_KEY", "KLING_BASE_URL", "KLING_REGION")
 

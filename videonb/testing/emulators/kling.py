@@ -57,7 +57,7 @@ from .kling_models import I2V, MODELS, PROMPT_MAX, RATIOS, T2V, KlingModel
 __all__ = ["KlingEmulator", "MODELS", "TEST_KEYS", "verify_jwt"]
 
 #: The key pair an emulator accepts by default.
-TEST_KEYS = {"ak-test": "sk-test-0123456789abcdef0123456789"}
+TEST_KEYS = {"ak-test": "placeholder-kling-secret-0123456789ab"}
 
 #: HTTP status and message of each Kling service code the emulator answers
 #: (General Info page's error table; the rows past 1102 as widely quoted, UNCONFIRMED).
