@@ -238,6 +238,19 @@ def _record(row: Any) -> JobRecord:
     return JobRecord(**data)
 
 
+def _set_clause(fields: dict[str, Any]) -> str:
+    """Stamp ``fields`` (updated_at, finished_at for a terminal status), redact them, check
+    they are columns, and give the ``SET`` clause of an UPDATE for them."""
+    fields["updated_at"] = time.time()
+    if fields.get("status") in TERMINAL and "finished_at" not in fields:
+        fields["finished_at"] = fields["updated_at"]
+    _redact_fields(fields)
+    unknown = set(fields) - set(_COLUMNS)
+    if unknown:
+        raise ValueError(f"not ledger columns: {sorted(unknown)}")
+    return ", ".join(f"{k} = ?" for k in fields)
+
+
 class Ledger:
     """A small, thread- and process-safe SQLite ledger plus the output store."""
 
@@ -487,14 +500,7 @@ class Ledger:
             rec = self.get(jid)
             assert rec is not None
             return rec
-        fields["updated_at"] = time.time()
-        if fields.get("status") in TERMINAL and "finished_at" not in fields:
-            fields["finished_at"] = fields["updated_at"]
-        _redact_fields(fields)
-        unknown = set(fields) - set(_COLUMNS)
-        if unknown:
-            raise ValueError(f"not ledger columns: {sorted(unknown)}")
-        cols = ", ".join(f"{k} = ?" for k in fields)
+        cols = _set_clause(fields)
         with self._lock, self._conn() as c:
             c.execute(f"UPDATE jobs SET {cols} WHERE id = ?", (*fields.values(), jid))
         rec = self.get(jid)
@@ -507,14 +513,7 @@ class Ledger:
         back.  (One transaction instead of a read, a write and a read.)"""
         if fields.get("status") == "cancelled":
             return self.update(jid, **fields)
-        fields["updated_at"] = time.time()
-        if fields.get("status") in TERMINAL and "finished_at" not in fields:
-            fields["finished_at"] = fields["updated_at"]
-        _redact_fields(fields)
-        unknown = set(fields) - set(_COLUMNS)
-        if unknown:
-            raise ValueError(f"not ledger columns: {sorted(unknown)}")
-        cols = ", ".join(f"{k} = ?" for k in fields)
+        cols = _set_clause(fields)
         with self._transaction() as c:
             cur = c.execute(f"UPDATE jobs SET {cols} WHERE id = ? AND status != 'cancelled'",
                             (*fields.values(), jid))
