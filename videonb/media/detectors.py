@@ -96,13 +96,19 @@ class CutDetector(Detector):
         self.flash = flash
         self.refine = refine
 
-    def candidates(self, track: FeatureTrack) -> list[int]:
+    def candidates(self, track: FeatureTrack, maybe: list[int] | None = None) -> list[int]:
+        """Decoded frames that start a new shot.  With ``maybe`` (a list to fill) and a
+        track whose decoder skipped frames: frames that fail only because the next or
+        previous decoded frame changed as much are put there instead (a shot shorter than
+        the skipped gap looks like that); refining decides them at the full frame rate."""
         import numpy as np
 
         s = track.cut_score
         n = len(s)
         if n < 2:
             return []
+        fd = track.frame_dur
+        gap = np.diff(track.times, prepend=track.times[0]) > 1.5 * fd
         fps = _fps(track)
         times = track.times
         win = seconds(self.window, fps)
@@ -128,11 +134,19 @@ class CutDetector(Detector):
             around = np.concatenate([s[lo:j], s[j + 1:hi]])
             moving = around[around >= dup]
             typical = float(np.median(moving)) if len(moving) else 0.0
-            if s[j] < self.ratio * max(typical, 1.0) or s[j] < self.neighbour_ratio * nb:
+            if s[j] < self.ratio * max(typical, 1.0):
+                continue
+            doubtful = s[j] < self.neighbour_ratio * nb
+            if doubtful and (maybe is None or not track.skipped_nonref
+                             or not (gap[j] or (q < n and gap[q]))
+                             or not self._hidden_shot(s, j, p, q)):
                 continue
             if dz[j] < self.structure and not (_flat(track, j - 1) or _flat(track, j)):
                 continue
             if flash > 0 and self._comes_back(track, j, flash, float(s[j])):
+                continue
+            if doubtful and maybe is not None:
+                maybe.append(j)
                 continue
             out.append(j)
         min_shot = seconds(self.min_shot, fps) - 0.5 / fps
@@ -141,6 +155,26 @@ class CutDetector(Detector):
             if all(abs(times[i] - times[j]) >= min_shot for j in kept):
                 kept.append(i)
         return sorted(kept)
+
+    def _hidden_shot(self, s: "np.ndarray", j: int, p: int, q: int) -> bool:
+        """Could the change at ``j`` and the as large one next to it be the two cuts of a
+        shot shorter than the frames the decoder skipped?  Both must reach the threshold and
+        stand out (``neighbour_ratio``) from the changes just outside the pair; in a pan or a
+        zoom the changes before and after are as large."""
+        n = len(s)
+
+        def side(k: int, step: int) -> int:
+            r = k + step
+            while 0 < r + step < n and s[r] < 1.0 and abs(r - k) < 3:
+                r += step
+            return r
+
+        big, other = (p, q) if p >= 1 and (q >= n or s[p] >= s[q]) else (q, p)
+        if not (0 <= big < n) or s[big] < self.threshold:
+            return False
+        far = side(big, -1 if big < j else 1)
+        outside = [s[k] for k in (other, far) if 1 <= k < n]
+        return not outside or self.neighbour_ratio * max(outside) <= min(s[j], s[big])
 
     @staticmethod
     def _comes_back(track: FeatureTrack, j: int, span: float, jump: float) -> bool:
@@ -171,84 +205,196 @@ class CutDetector(Detector):
         return bool(np.any(close & (dist < 0.35 * jump)))
 
     def process(self, track: FeatureTrack, context: dict[str, Any]) -> list[KeyMoment]:
-        idx = self.candidates(track)
-        times = [float(track.times[i]) for i in idx]
-        if self.refine and track.skipped_nonref and idx and context.get("path") is not None:
-            times = refine_cuts(track, idx, context["path"])
+        refine = self.refine and track.skipped_nonref and context.get("path") is not None
+        maybe: list[int] = []
+        idx = self.candidates(track, maybe if refine else None)
+        found: list[list[tuple[float, float]]] = [[(float(track.times[i]),
+                                                    float(track.cut_score[i]))] for i in idx]
+        if refine and (idx or maybe):
+            fps = _fps(track)
+            min_shot = seconds(self.min_shot, fps) - 0.5 / fps
+            both = sorted(idx + maybe)
+            got = refine_cuts(track, both, context["path"], threshold=self.threshold,
+                              min_shot=min_shot, strict=set(maybe),
+                              neighbour_ratio=self.neighbour_ratio)
+            found = []
+            kept: list[float] = []
+            for i, cuts in zip(both, got):
+                cuts = [c for c in cuts if all(abs(c[0] - k) >= min_shot for k in kept)]
+                kept += [c[0] for c in cuts]
+                found.append(cuts)
+            idx = both
         out = []
-        for i, t in zip(idx, times):
-            thumb = track.thumbs.get(i) if i in track.thumbs else track.thumbnail_near(t)[0]
-            out.append(KeyMoment(start=t, end=t, kind="cut", score=float(track.cut_score[i]),
-                                 label="hard cut", thumbnail=thumb))
+        for i, cuts in zip(idx, found):
+            for k, (t, score) in enumerate(cuts):
+                thumb = track.thumbs.get(i) if k == len(cuts) - 1 and i in track.thumbs \
+                    else track.thumbnail_near(t)[0]
+                out.append(KeyMoment(start=t, end=t, kind="cut", score=score,
+                                     label="hard cut", thumbnail=thumb))
         return out
 
 
-def refine_cuts(track: FeatureTrack, idx: list[int], path: Any) -> list[float]:
-    """Exact time of each cut whose neighbours were frames the first pass skipped: decode
-    from the keyframe before it, fully from a few frames before the gap, and take the
-    frame with the largest change."""
+#: Refinements of at least this many cuts are shared out among threads (one decoder each).
+PARALLEL_REFINE_MIN = 4
+
+
+def refine_cuts(track: FeatureTrack, idx: list[int], path: Any, *, threshold: float = 20.0,
+                min_shot: float = 0.0, workers: int | None = None, strict: set[int] = frozenset(),
+                neighbour_ratio: float = 1.8) -> list[list[tuple[float, float]]]:
+    """Exact times of the cuts at candidates ``idx`` whose previous decoded frame is more
+    than a frame away (the first pass skipped the frames between): decode from the keyframe
+    before each gap, fully from a few frames before it, and keep the frame with the largest
+    change, plus any other frame of the gap whose change reaches ``threshold`` at least
+    ``min_shot`` away (a shot shorter than the gap has two cuts in it).
+
+    Candidates in ``strict`` are cuts only if the change found also stands out
+    (``neighbour_ratio``) from the frames next to it at the full frame rate; otherwise their
+    list is empty.  Returns ``[(time, score), ...]`` per candidate, in time order.  Many gaps
+    are split among threads, each with a single-threaded decoder going forward through its
+    share."""
+    import os
+
+    info = track.info
+    fd = track.frame_dur
+    result = [[] if i in strict else [(float(track.times[i]), float(track.cut_score[i]))]
+              for i in idx]
+    todo = [(k, float(track.times[i - 1]), float(track.times[i]), i in strict)
+            for k, i in enumerate(idx)
+            if i > 0 and (i in strict or track.times[i] - track.times[i - 1] > 1.5 * fd)]
+    if not todo:
+        return result
+    if workers is None:
+        workers = min(4, os.cpu_count() or 1) if len(todo) >= PARALLEL_REFINE_MIN else 1
+    workers = max(1, min(workers, len(todo)))
+    share = [todo[len(todo) * w // workers: len(todo) * (w + 1) // workers]
+             for w in range(workers)]
+
+    def run(part: list[tuple[int, float, float, bool]]) -> list[tuple[int, float, list[tuple[float, float]]]]:
+        return _refine_part(path, info, fd, part, threshold, min_shot, neighbour_ratio)
+
+    if workers == 1:
+        done = run(todo)
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers, thread_name_prefix="videonb-refine") as pool:
+            done = [x for got in pool.map(run, share) for x in got]
+    for k, tb, cuts in sorted(done):
+        if cuts or idx[k] in strict:
+            result[k] = cuts
+        track.refine_log.append((tb, cuts[-1][0] if cuts else tb))
+    return result
+
+
+def _cuts_in_gap(scores: list[tuple[float, float]], ta: float, tb: float, threshold: float,
+                 min_shot: float, neighbour_ratio: float,
+                 strict: bool) -> list[tuple[float, float]]:
+    """Cuts in a refined gap ``(ta, tb]`` from the full-rate changes ``scores`` (which run
+    from a few frames before ``ta`` to one frame past ``tb``): the largest change in the gap, plus
+    any other that is a cut in its own right: at least ``threshold`` and half the largest,
+    ``min_shot`` from the others, and standing out (``neighbour_ratio``) from the changes
+    next to it, so the motion after a cut is not a second cut.  ``strict``: the largest must
+    stand out too."""
+    inside = [p for p, (t, _) in enumerate(scores) if ta + 1e-6 < t <= tb + 1e-6]
+    if not inside:
+        return []
+    best = max(scores[p][1] for p in inside)
+    cuts: list[tuple[float, float]] = []
+    for p in sorted(inside, key=lambda i: -scores[i][1]):
+        t, sc = scores[p]
+        if cuts or strict:
+            if sc < max(threshold, 0.5 * best) or any(abs(t - c) < min_shot for c, _ in cuts):
+                continue
+            if sc < neighbour_ratio * _neighbour(scores, p, {c for c, _ in cuts}):
+                continue
+        cuts.append((t, sc))
+    return sorted(cuts)
+
+
+def _neighbour(scores: list[tuple[float, float]], p: int, skip: set[float]) -> float:
+    """The larger change next to ``scores[p]``, passing over repeated frames (a change
+    below 1: a low-frame-rate source) as :meth:`CutDetector.candidates` does."""
+    out = 0.0
+    for step in (-1, 1):
+        q = p + step
+        while 0 <= q + step < len(scores) and scores[q][1] < 1.0 and abs(q - p) < 3:
+            q += step
+        if 0 <= q < len(scores) and scores[q][0] not in skip:
+            out = max(out, scores[q][1])
+    return out
+
+
+def _refine_part(path: Any, info: Any, fd: float, todo: list[tuple[int, float, float, bool]],
+                 threshold: float, min_shot: float,
+                 neighbour_ratio: float) -> list[tuple[int, float, list[tuple[float, float]]]]:
     import av
     import numpy as np
 
     from .features import CH, CW, YH, YW, planes, small_plane
     from .sampling import _FrameSource
 
-    info = track.info
-    fd = track.frame_dur
-    result = [float(track.times[i]) for i in idx]
-    todo = [(k, float(track.times[i - 1]), float(track.times[i])) for k, i in enumerate(idx)
-            if i > 0 and track.times[i] - track.times[i - 1] > 1.5 * fd]
-    if not todo:
-        return result
-    # Frame threads: each packet submitted copies the current skip setting, so switching from
-    # NONREF to DEFAULT a few frames before the cut is safe (checked against full decodes).
-    src = _FrameSource(path, info, threads="AUTO", fast_filter=True)
+    # One thread, so a packet is decoded as soon as it is sent and switching from NONREF to
+    # DEFAULT a few frames (in decode order) before the gap is enough.
+    src = _FrameSource(path, info, threads="NONE", fast_filter=True)
     cc = src.stream.codec_context
     kf = info.keyframe_times
+    out: list[tuple[int, float, list[tuple[float, float]]]] = []
+    carry: list[Any] = []           # frames decoded but not yet looked at
+
+    def frames(switch_at: int) -> Any:
+        while carry:
+            yield carry.pop(0)
+        for packet in src.container.demux(src.stream):
+            dts = packet.dts if packet.dts is not None else packet.pts
+            if dts is not None and dts >= switch_at and cc.skip_frame != "DEFAULT":
+                cc.skip_frame = "DEFAULT"
+            try:
+                got = packet.decode()
+            except av.error.FFmpegError:
+                continue
+            for i, frame in enumerate(got):
+                if frame.pts is not None:
+                    carry.extend(f for f in got[i + 1:] if f.pts is not None)
+                    yield frame
+                    while carry:
+                        yield carry.pop(0)
+                    break
+
     try:
         pos = -1.0
-        for k, ta, tb in todo:
-            if pos < 0 or not (pos <= ta and not any(pos < x <= ta for x in kf)):
-                src.seek(ta)
-            pos = ta
-            ta_pts, tb_pts = src.to_pts(ta), src.to_pts(tb)
-            margin = int(round((6 + (cc.thread_count or 2)) * fd / float(src.tb)))
+        for k, ta, tb, strict in todo:
+            # From a few frames before ``ta`` to one frame after ``tb``: the changes next to
+            # the gap's own (repeated frames of a low-frame-rate source passed over).
+            t_lo = max(0.0, ta - 3 * fd)
+            if pos < 0 or not (pos <= t_lo and not any(pos < x <= t_lo for x in kf)):
+                src.seek(t_lo)
+                carry.clear()
+            ta_pts, tb_pts = src.to_pts(t_lo - 0.25 * fd), src.to_pts(tb)
             cc.skip_frame = "NONREF"
             prev = None
-            best, best_t = -1.0, tb
-            done = False
-            for packet in src.container.demux(src.stream):
-                dts = packet.dts if packet.dts is not None else packet.pts
-                if dts is not None and dts >= ta_pts - margin and cc.skip_frame != "DEFAULT":
-                    cc.skip_frame = "DEFAULT"
-                try:
-                    frames = packet.decode()
-                except av.error.FFmpegError:
+            scores: list[tuple[float, float]] = []
+            after = False
+            for frame in frames(ta_pts - int(round(7 * fd / float(src.tb)))):
+                if frame.pts < ta_pts:
                     continue
-                for frame in frames:
-                    if frame.pts is None or frame.pts < ta_pts:
-                        continue
-                    y, u, v = planes(frame)
-                    feat = (small_plane(y, (YW, YH)).astype(np.int16),
-                            small_plane(u, (CW, CH)).astype(np.int16),
-                            small_plane(v, (CW, CH)).astype(np.int16))
-                    if prev is not None:
-                        s = float(sum(np.abs(a - b).mean() for a, b in zip(feat, prev)))
-                        if s > best:
-                            best, best_t = s, src.to_time(frame.pts)
-                    prev = feat
-                    pos = src.to_time(frame.pts)
-                    if frame.pts >= tb_pts:
-                        done = True
-                        break
-                if done:
+                y, u, v = planes(frame)
+                feat = (small_plane(y, (YW, YH)).astype(np.int16),
+                        small_plane(u, (CW, CH)).astype(np.int16),
+                        small_plane(v, (CW, CH)).astype(np.int16))
+                if prev is not None:
+                    scores.append((src.to_time(frame.pts),
+                                   float(sum(np.abs(a - b).mean() for a, b in zip(feat, prev)))))
+                prev = feat
+                pos = src.to_time(frame.pts)
+                if after:
                     break
-            result[k] = best_t
-            track.refine_log.append((tb, best_t))
+                after = frame.pts >= tb_pts
+            out.append((k, tb, _cuts_in_gap(scores, ta, tb, threshold, min_shot,
+                                            neighbour_ratio, strict)))
             src._it = None
     finally:
         src.close()
-    return result
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -360,9 +506,11 @@ class FadeDetector(Detector):
             nxt = k + side
             if level[nxt] < level[k] - 0.6:
                 break
-            back = nxt - 3 * side
-            if (0 <= back < n and (back - edge) * side >= 0 and level[nxt] - level[back] < 0.6
-                    and level[nxt] > 10):
+            # Still rising?  Compared with the level three frames nearer black, read on the
+            # time axis (frames the decoder skipped do not stretch the comparison).
+            t_back = times[nxt] - 3 * fd * side
+            if ((t_back - times[edge]) * side >= -1e-9 and level[nxt] > 10
+                    and level[nxt] - float(np.interp(t_back, times, level)) < 0.6):
                 break
             if any(min(times[k], times[nxt]) < c <= max(times[k], times[nxt]) + 1e-9
                    for c in cut_times):
@@ -377,11 +525,12 @@ class FadeDetector(Detector):
             return None  # one frame does most of it: a cut into or out of black
         # Fit the ramp on the stretch plus some of the plateau beyond it.
         lo_i, hi_i = sorted((edge, far))
-        pad = int(round(0.4 / max(fd, 1e-3)))
         if side < 0:
-            a, b = max(0, lo_i - pad), min(n - 1, hi_i + 2)
+            a = int(np.searchsorted(times, times[lo_i] - 0.4 - 1e-9))
+            b = min(n - 1, hi_i + 2)
         else:
-            a, b = max(0, lo_i - 2), min(n - 1, hi_i + pad)
+            a = max(0, lo_i - 2)
+            b = min(n - 1, int(np.searchsorted(times, times[hi_i] + 0.4 + 1e-9, side="right")) - 1)
         t, y = times[a:b + 1], level[a:b + 1].astype(np.float64)
         t_edge, t_far = float(times[edge]), float(times[far])
         if side < 0:   # fade-out: plateau, ramp down, black at `edge`

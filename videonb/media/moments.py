@@ -14,8 +14,10 @@ colour conversion).  Non-reference frames are skipped by the decoder
 (``skip_frame='NONREF'``); they are never used to predict other frames, so
 skipping them is safe and roughly halves decoding.  A cut that falls next to a
 skipped frame is then refined: the decoder goes back to the keyframe before
-it and decodes those few frames exactly, so reported cut times are the
-presentation time of the first frame of the new shot.
+it and decodes those few frames exactly (several gaps at once on several
+threads), so reported cut times are the presentation time of the first frame
+of the new shot, and a change that looked like motion only because the gap
+hid a very short shot is decided at the full frame rate.
 
 All thresholds that are durations are seconds (``0.6``), or strings such as
 ``"0.6s"`` / ``"15f"`` (frames, converted with the video's frame rate).
@@ -155,9 +157,11 @@ def _shots_from(track: FeatureTrack, transitions: list[KeyMoment], duration: flo
     return shots
 
 
-#: Below this many frames, decoding everything is cheaper than skipping non-reference
-#: frames and then refining cuts (which re-decodes from a keyframe per cut).
-NONREF_MIN_FRAMES = 3000
+#: From this many frames on, the decoder skips non-reference frames (about half of an
+#: H.264 file's frames; they cost more to decode than the others) and cuts that fall in a
+#: skipped gap are refined at the full frame rate.  Shorter clips decode everything (a
+#: few seconds: the refinement's seeks would cost what skipping saves).
+NONREF_MIN_FRAMES = 300
 
 
 def detect(source: Any, *detectors: Detector, skip_nonref: bool | None = None,
@@ -168,7 +172,7 @@ def detect(source: Any, *detectors: Detector, skip_nonref: bool | None = None,
     motion peaks, brightness changes).  Returns :class:`Moments` with
     ``moments`` (sorted :class:`~videonb.KeyMoment` list), ``shots`` (with
     representative thumbnails) and ``stats`` (frames decoded, time taken).
-    ``skip_nonref`` (default: automatic, on for clips over 3000 frames) lets the
+    ``skip_nonref`` (default: automatic, on for clips of 300 frames or more) lets the
     decoder skip non-reference frames; cut times stay exact (they are refined).
     """
     import time
@@ -178,7 +182,7 @@ def detect(source: Any, *detectors: Detector, skip_nonref: bool | None = None,
     video = as_video(source)
     t0 = time.perf_counter()
     if skip_nonref is None:
-        skip_nonref = video.info.frame_count > NONREF_MIN_FRAMES
+        skip_nonref = video.info.frame_count >= NONREF_MIN_FRAMES
     track = extract_features(video, skip="NONREF" if skip_nonref else None, start=start, end=end)
     return moments_from_track(track, video, detectors, start=start, end=end, t0=t0)
 
@@ -253,7 +257,7 @@ def analyze_video(source: Any, *detectors: Detector, n_frames: int = 12, max_sid
     info = video.info
     t0 = time.perf_counter()
     if skip_nonref is None:
-        skip_nonref = info.frame_count > NONREF_MIN_FRAMES
+        skip_nonref = info.frame_count >= NONREF_MIN_FRAMES
     requested = sample_times(info.duration, n=n_frames) if info.duration > 0 else [0.0]
     size = _target_size(info, None, None, max_side)
     _check_budget(info, size, len(requested), f"{len(requested)} grid frame(s)")
