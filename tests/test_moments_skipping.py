@@ -33,18 +33,26 @@ def _source_frames(path, count: int, start: int = 0) -> list[np.ndarray]:
     return out
 
 
-def _encode(path, frames: list[np.ndarray]) -> None:
+def _encode(path, frames: list[np.ndarray], *, fmt: str = "mp4", codec: str = "libx264",
+            pts: list[int] | None = None, time_base: Fraction | None = None) -> None:
     import av
 
-    with av.open(str(path), "w", format="mp4") as c:
-        s = c.add_stream("libx264", rate=Fraction(FPS))
+    with av.open(str(path), "w", format=fmt) as c:
+        s = c.add_stream(codec, rate=Fraction(FPS))
         s.width, s.height = SIZE
         s.pix_fmt = "yuv420p"
-        # x264's defaults (3 B-frames, B-pyramid) without scene-cut keyframes: the frames
+        # The encoders' default B-frame patterns without scene-cut keyframes: the frames
         # around a cut are B-frames the fast pass skips.
-        s.options = {"preset": "veryfast", "crf": "20", "g": "60", "x264-params": "scenecut=0"}
-        for img in frames:
-            for p in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+        s.options = {"preset": "veryfast", "crf": "20", "g": "60",
+                     **({"x265-params": "scenecut=0:log-level=error"} if codec == "libx265"
+                        else {"x264-params": "scenecut=0"})}
+        if time_base is not None:
+            s.codec_context.time_base = time_base
+        for i, img in enumerate(frames):
+            f = av.VideoFrame.from_ndarray(img, format="rgb24")
+            if pts is not None:
+                f.pts, f.time_base = pts[i], time_base
+            for p in s.encode(f):
                 c.mux(p)
         for p in s.encode():
             c.mux(p)
@@ -77,11 +85,11 @@ def short_shots(samples, tmp_path_factory):
     assert len(frames) >= NONREF_MIN_FRAMES
     path = tmp_path_factory.mktemp("short-shots") / "short.mp4"
     _encode(path, frames)
-    return path, cuts
+    return path, cuts, frames
 
 
 def test_short_shots_inside_skipped_gaps_give_both_cuts(short_shots):
-    path, cuts = short_shots
+    path, cuts, _ = short_shots
     fast = videonb.detect(path)
     full = videonb.detect(path, skip_nonref=False)
     assert fast.stats["skip_nonref"] is True and full.stats["skip_nonref"] is False
@@ -93,10 +101,53 @@ def test_short_shots_inside_skipped_gaps_give_both_cuts(short_shots):
 
 
 def test_analyze_gives_the_same_cuts_as_detect(short_shots):
-    path, cuts = short_shots
+    path, cuts, _ = short_shots
     a = videonb.analyze(path)
     assert [m.start for m in a.moments if m.kind == "cut"] == pytest.approx(
         [c / FPS for c in cuts], abs=1e-6)
+
+
+def _codec_available(name: str) -> bool:
+    import av
+
+    try:
+        av.codec.Codec(name, "w")
+    except Exception:  # noqa: BLE001 - any failure means "not in this build"
+        return False
+    return True
+
+
+@pytest.mark.parametrize("kind", ["mpegts", "hevc", "vfr"])
+def test_refined_cuts_match_a_full_decode(short_shots, tmp_path, kind):
+    """MPEG-TS (whose demuxer can seek a keyframe late, even from 0), HEVC (more frames
+    skipped, hierarchical B-frames) and a variable frame rate (one skipped frame can leave a
+    gap of 1.5 frame durations): the fast pass gives the cuts a full decode gives."""
+    _, cuts, frames = short_shots
+    pts = tb = None
+    if kind == "mpegts":
+        path = tmp_path / "short.ts"
+        _encode(path, frames, fmt="mpegts")
+    elif kind == "hevc":
+        if not _codec_available("libx265"):
+            pytest.skip("this PyAV build has no libx265")
+        path = tmp_path / "short.mp4"
+        _encode(path, frames, codec="libx265")
+    else:
+        rng = np.random.default_rng(1)
+        tb = Fraction(1, 90000)
+        steps = rng.choice([3000, 3000, 3000, 1500, 4500, 6000], size=len(frames))
+        pts = [0] + list(np.cumsum(steps[:-1]).astype(int))
+        path = tmp_path / "vfr.mp4"
+        _encode(path, frames, pts=pts, time_base=tb)
+    fast = videonb.detect(path)
+    full = videonb.detect(path, skip_nonref=False)
+    assert fast.stats["skip_nonref"] is True
+    assert fast.stats["refine_failed"] == 0
+    assert fast.cuts == pytest.approx(full.cuts, abs=1e-6)
+    first = float(videonb.probe(path).extra.get("start_time", 0.0) or 0.0) if kind == "mpegts" else 0.0
+    truth = [pts[c] * float(tb) for c in cuts] if pts is not None else [c / FPS for c in cuts]
+    hits = sum(any(abs(t - f) < 0.5 / FPS for f in full.cuts) for t in truth)
+    assert hits >= len(truth) - 2, (truth, full.cuts, first)
 
 
 def test_motion_after_a_cut_is_not_a_second_cut():

@@ -67,6 +67,14 @@ def _diff(track: FeatureTrack, a: int, b: int) -> float:
 # --------------------------------------------------------------------------------------------
 # Cuts
 # --------------------------------------------------------------------------------------------
+#: How far (frames) the cut tests look past repeated frames (a change below 1: a
+#: low-frame-rate source in a faster file) for the nearest real change.
+_REPEAT_REACH = 4
+#: Decoded frames further apart than this many frame durations have skipped frames between
+#: them (1.25, not 1.5: in a variable-frame-rate file one skipped frame can leave 1.5).
+GAP_FRAMES = 1.25
+#: Share of CutDetector's ``ratio`` a change next to a skipped gap needs to be refined.
+GAP_RATIO_SHARE = 0.6
 class CutDetector(Detector):
     """Hard cuts: a one-frame change that stands out and stays.
 
@@ -108,7 +116,7 @@ class CutDetector(Detector):
         if n < 2:
             return []
         fd = track.frame_dur
-        gap = np.diff(track.times, prepend=track.times[0]) > 1.5 * fd
+        gap = np.diff(track.times, prepend=track.times[0]) > GAP_FRAMES * fd
         fps = _fps(track)
         times = track.times
         win = seconds(self.window, fps)
@@ -123,10 +131,10 @@ class CutDetector(Detector):
             # 10 fps source in a 30 fps file changes only on every third frame).
             dup = 1.0
             p = j - 1
-            while p > 1 and s[p] < dup and j - p <= 3:
+            while p > 1 and s[p] < dup and j - p <= _REPEAT_REACH - 1:
                 p -= 1
             q = j + 1
-            while q < n - 1 and s[q] < dup and q - j <= 3:
+            while q < n - 1 and s[q] < dup and q - j <= _REPEAT_REACH - 1:
                 q += 1
             nb = max(s[p] if p >= 1 else 0.0, s[q] if q < n else 0.0)
             lo = int(np.searchsorted(times, times[j] - win))
@@ -134,12 +142,18 @@ class CutDetector(Detector):
             around = np.concatenate([s[lo:j], s[j + 1:hi]])
             moving = around[around >= dup]
             typical = float(np.median(moving)) if len(moving) else 0.0
-            if s[j] < self.ratio * max(typical, 1.0):
+            skipped_next = track.skipped_nonref and (gap[j] or (q < n and gap[q]))
+            # Across a skipped gap the shot's own motion adds up, so a cut can stand out less
+            # from the changes around it: a cut at least 60 % of the way there is decided at
+            # the full frame rate instead.
+            low = s[j] < self.ratio * max(typical, 1.0)
+            if low and (maybe is None or not skipped_next
+                        or s[j] < GAP_RATIO_SHARE * self.ratio * max(typical, 1.0)
+                        or s[j] < self.neighbour_ratio * nb):
                 continue
-            doubtful = s[j] < self.neighbour_ratio * nb
-            if doubtful and (maybe is None or not track.skipped_nonref
-                             or not (gap[j] or (q < n and gap[q]))
-                             or not self._hidden_shot(s, j, p, q)):
+            doubtful = low or s[j] < self.neighbour_ratio * nb
+            if doubtful and not low and (maybe is None or not skipped_next
+                                         or not self._hidden_shot(s, j, p, q)):
                 continue
             if dz[j] < self.structure and not (_flat(track, j - 1) or _flat(track, j)):
                 continue
@@ -165,7 +179,7 @@ class CutDetector(Detector):
 
         def side(k: int, step: int) -> int:
             r = k + step
-            while 0 < r + step < n and s[r] < 1.0 and abs(r - k) < 3:
+            while 0 < r + step < n and s[r] < 1.0 and abs(r - k) <= _REPEAT_REACH - 1:
                 r += step
             return r
 
@@ -216,13 +230,17 @@ class CutDetector(Detector):
             both = sorted(idx + maybe)
             got = refine_cuts(track, both, context["path"], threshold=self.threshold,
                               min_shot=min_shot, strict=set(maybe),
-                              neighbour_ratio=self.neighbour_ratio)
-            found = []
+                              neighbour_ratio=self.neighbour_ratio, ratio=self.ratio)
+            # Two gaps can give cuts closer than a shot: the stronger stays (as in candidates()).
+            flat = sorted(((sc, t, n) for n, cuts in enumerate(got) for t, sc in cuts),
+                          reverse=True)
             kept: list[float] = []
-            for i, cuts in zip(both, got):
-                cuts = [c for c in cuts if all(abs(c[0] - k) >= min_shot for k in kept)]
-                kept += [c[0] for c in cuts]
-                found.append(cuts)
+            found = [[] for _ in both]
+            for sc, t, n in flat:
+                if all(abs(t - k) >= min_shot for k in kept):
+                    kept.append(t)
+                    found[n].append((t, sc))
+            found = [sorted(c) for c in found]
             idx = both
         out = []
         for i, cuts in zip(idx, found):
@@ -240,7 +258,7 @@ PARALLEL_REFINE_MIN = 4
 
 def refine_cuts(track: FeatureTrack, idx: list[int], path: Any, *, threshold: float = 20.0,
                 min_shot: float = 0.0, workers: int | None = None, strict: set[int] = frozenset(),
-                neighbour_ratio: float = 1.8) -> list[list[tuple[float, float]]]:
+                neighbour_ratio: float = 1.8, ratio: float = 2.5) -> list[list[tuple[float, float]]]:
     """Exact times of the cuts at candidates ``idx`` whose previous decoded frame is more
     than a frame away (the first pass skipped the frames between): decode from the keyframe
     before each gap, fully from a few frames before it, and keep the frame with the largest
@@ -260,7 +278,7 @@ def refine_cuts(track: FeatureTrack, idx: list[int], path: Any, *, threshold: fl
               for i in idx]
     todo = [(k, float(track.times[i - 1]), float(track.times[i]), i in strict)
             for k, i in enumerate(idx)
-            if i > 0 and (i in strict or track.times[i] - track.times[i - 1] > 1.5 * fd)]
+            if i > 0 and (i in strict or track.times[i] - track.times[i - 1] > GAP_FRAMES * fd)]
     if not todo:
         return result
     if workers is None:
@@ -269,8 +287,8 @@ def refine_cuts(track: FeatureTrack, idx: list[int], path: Any, *, threshold: fl
     share = [todo[len(todo) * w // workers: len(todo) * (w + 1) // workers]
              for w in range(workers)]
 
-    def run(part: list[tuple[int, float, float, bool]]) -> list[tuple[int, float, list[tuple[float, float]]]]:
-        return _refine_part(path, info, fd, part, threshold, min_shot, neighbour_ratio)
+    def run(part: list[tuple[int, float, float, bool]]) -> list[tuple[int, float, list[tuple[float, float]] | None]]:
+        return _refine_part(path, info, fd, part, threshold, min_shot, neighbour_ratio, ratio)
 
     if workers == 1:
         done = run(todo)
@@ -280,35 +298,51 @@ def refine_cuts(track: FeatureTrack, idx: list[int], path: Any, *, threshold: fl
         with ThreadPoolExecutor(workers, thread_name_prefix="videonb-refine") as pool:
             done = [x for got in pool.map(run, share) for x in got]
     for k, tb, cuts in sorted(done):
-        if cuts or idx[k] in strict:
-            result[k] = cuts
+        if cuts is None:
+            # No frame of the gap could be decoded again: a sure candidate keeps its decoded
+            # time (at most the gap late), a doubtful one is dropped.
+            track.refine_failed += 1
+            if idx[k] in strict:
+                result[k] = []
+            continue
+        result[k] = cuts
         track.refine_log.append((tb, cuts[-1][0] if cuts else tb))
     return result
 
 
 def _cuts_in_gap(scores: list[tuple[float, float]], ta: float, tb: float, threshold: float,
                  min_shot: float, neighbour_ratio: float,
-                 strict: bool) -> list[tuple[float, float]]:
+                 strict: bool, ratio: float = 0.0) -> list[tuple[float, float]] | None:
     """Cuts in a refined gap ``(ta, tb]`` from the full-rate changes ``scores`` (which run
-    from a few frames before ``ta`` to one frame past ``tb``): the largest change in the gap, plus
-    any other that is a cut in its own right: at least ``threshold`` and half the largest,
-    ``min_shot`` from the others, and standing out (``neighbour_ratio``) from the changes
-    next to it, so the motion after a cut is not a second cut.  ``strict``: the largest must
-    stand out too."""
+    from a few frames before ``ta`` to a few past ``tb``): the largest change in the gap if it
+    stands out (``neighbour_ratio``) from the changes next to it, as a full decode would
+    judge it, plus any other that is a cut in its own right: at least ``threshold`` and half
+    the largest, ``min_shot`` from the others, and standing out too (so the motion after a
+    cut is not a second cut).  ``strict`` (a doubtful candidate): the largest must also be
+    ``ratio`` times the window's typical change.  No frame changing by ``threshold``: no cut."""
     inside = [p for p, (t, _) in enumerate(scores) if ta + 1e-6 < t <= tb + 1e-6]
     if not inside:
-        return []
+        return None   # nothing decoded in the gap: refinement failed, the caller decides
     best = max(scores[p][1] for p in inside)
+    if best < threshold:
+        return []   # the change was spread over the skipped frames: motion, not a cut
     cuts: list[tuple[float, float]] = []
     for p in sorted(inside, key=lambda i: -scores[i][1]):
         t, sc = scores[p]
-        if cuts or strict:
-            if sc < max(threshold, 0.5 * best) or any(abs(t - c) < min_shot for c, _ in cuts):
-                continue
-            if sc < neighbour_ratio * _neighbour(scores, p, {c for c, _ in cuts}):
-                continue
+        if cuts and (sc < max(threshold, 0.5 * best) or any(abs(t - c) < min_shot for c, _ in cuts)):
+            continue
+        if sc < neighbour_ratio * _neighbour(scores, p, {c for c, _ in cuts}):
+            continue
+        if strict and ratio and sc < ratio * max(_typical(scores, p), 1.0):
+            continue
         cuts.append((t, sc))
     return sorted(cuts)
+
+
+def _typical(scores: list[tuple[float, float]], p: int) -> float:
+    """Median change of the refined window's other frames (repeats left out)."""
+    rest = sorted(sc for q, (_, sc) in enumerate(scores) if q != p and sc >= 1.0)
+    return rest[len(rest) // 2] if rest else 0.0
 
 
 def _neighbour(scores: list[tuple[float, float]], p: int, skip: set[float]) -> float:
@@ -317,7 +351,7 @@ def _neighbour(scores: list[tuple[float, float]], p: int, skip: set[float]) -> f
     out = 0.0
     for step in (-1, 1):
         q = p + step
-        while 0 <= q + step < len(scores) and scores[q][1] < 1.0 and abs(q - p) < 3:
+        while 0 <= q + step < len(scores) and scores[q][1] < 1.0 and abs(q - p) <= _REPEAT_REACH - 1:
             q += step
         if 0 <= q < len(scores) and scores[q][0] not in skip:
             out = max(out, scores[q][1])
@@ -326,7 +360,7 @@ def _neighbour(scores: list[tuple[float, float]], p: int, skip: set[float]) -> f
 
 def _refine_part(path: Any, info: Any, fd: float, todo: list[tuple[int, float, float, bool]],
                  threshold: float, min_shot: float,
-                 neighbour_ratio: float) -> list[tuple[int, float, list[tuple[float, float]]]]:
+                 neighbour_ratio: float, ratio: float = 0.0) -> list[tuple[int, float, list[tuple[float, float]] | None]]:
     import av
     import numpy as np
 
@@ -335,13 +369,16 @@ def _refine_part(path: Any, info: Any, fd: float, todo: list[tuple[int, float, f
 
     # One thread, so a packet is decoded as soon as it is sent and switching from NONREF to
     # DEFAULT a few frames (in decode order) before the gap is enough.
-    src = _FrameSource(path, info, threads="NONE", fast_filter=True)
-    cc = src.stream.codec_context
+    def open_source() -> Any:
+        return _FrameSource(path, info, threads="NONE", fast_filter=True)
+
+    src = open_source()
     kf = info.keyframe_times
-    out: list[tuple[int, float, list[tuple[float, float]]]] = []
+    out: list[tuple[int, float, list[tuple[float, float]] | None]] = []
     carry: list[Any] = []           # frames decoded but not yet looked at
 
     def frames(switch_at: int) -> Any:
+        cc = src.stream.codec_context
         while carry:
             yield carry.pop(0)
         for packet in src.container.demux(src.stream):
@@ -352,29 +389,55 @@ def _refine_part(path: Any, info: Any, fd: float, todo: list[tuple[int, float, f
                 got = packet.decode()
             except av.error.FFmpegError:
                 continue
-            for i, frame in enumerate(got):
-                if frame.pts is not None:
-                    carry.extend(f for f in got[i + 1:] if f.pts is not None)
-                    yield frame
-                    while carry:
-                        yield carry.pop(0)
-                    break
+            got = [f for f in got if f.pts is not None and not getattr(f, "is_corrupt", False)]
+            if got:
+                carry.extend(got[1:])
+                yield got[0]
+                while carry:
+                    yield carry.pop(0)
+
+    gops = [b - a for a, b in zip(kf, kf[1:]) if b > a]
+    gop = sorted(gops)[len(gops) // 2] if gops else 2.0
+
+    def seek_before(t: float, first_pts: int, switch_at: int) -> None:
+        """Seek so the decoder starts at or before ``first_pts``.  Some demuxers (MPEG-TS)
+        land a keyframe late: then seek again from further back, and at the start of the
+        file open it again (a seek to 0 can land on the second keyframe)."""
+        nonlocal src
+        back = 0.0
+        for attempt in range(6):
+            target = max(0.0, t - back)
+            if attempt == 5 or (target <= 0.0 and attempt > 0):
+                src.close()
+                src = open_source()
+            else:
+                src.seek(target)
+            carry.clear()
+            src.stream.codec_context.skip_frame = "NONREF"
+            peek = next(iter(frames(switch_at)), None)
+            if peek is None:
+                return
+            carry.insert(0, peek)
+            if peek.pts <= first_pts or (target <= 0.0 and attempt > 0) or attempt == 5:
+                return
+            back = 2 * back if back else max(gop, 4 * fd)
 
     try:
         pos = -1.0
         for k, ta, tb, strict in todo:
-            # From a few frames before ``ta`` to one frame after ``tb``: the changes next to
-            # the gap's own (repeated frames of a low-frame-rate source passed over).
-            t_lo = max(0.0, ta - 3 * fd)
-            if pos < 0 or not (pos <= t_lo and not any(pos < x <= t_lo for x in kf)):
-                src.seek(t_lo)
-                carry.clear()
+            # From a few frames before ``ta`` to a few after ``tb``: the changes next to the
+            # gap's own (repeated frames of a low-frame-rate source passed over, as far as
+            # CutDetector.candidates looks).
+            t_lo = max(0.0, ta - (_REPEAT_REACH + 1) * fd)
             ta_pts, tb_pts = src.to_pts(t_lo - 0.25 * fd), src.to_pts(tb)
-            cc.skip_frame = "NONREF"
+            switch_at = ta_pts - int(round(7 * fd / float(src.tb)))
+            if pos < 0 or not (pos <= t_lo and not any(pos < x <= t_lo for x in kf)):
+                seek_before(t_lo, ta_pts, switch_at)
+            src.stream.codec_context.skip_frame = "NONREF"
             prev = None
             scores: list[tuple[float, float]] = []
-            after = False
-            for frame in frames(ta_pts - int(round(7 * fd / float(src.tb)))):
+            after = 0
+            for frame in frames(switch_at):
                 if frame.pts < ta_pts:
                     continue
                 y, u, v = planes(frame)
@@ -386,11 +449,12 @@ def _refine_part(path: Any, info: Any, fd: float, todo: list[tuple[int, float, f
                                    float(sum(np.abs(a - b).mean() for a, b in zip(feat, prev)))))
                 prev = feat
                 pos = src.to_time(frame.pts)
-                if after:
-                    break
-                after = frame.pts >= tb_pts
+                if frame.pts > tb_pts:
+                    after += 1
+                    if after > _REPEAT_REACH:
+                        break
             out.append((k, tb, _cuts_in_gap(scores, ta, tb, threshold, min_shot,
-                                            neighbour_ratio, strict)))
+                                            neighbour_ratio, strict, ratio)))
             src._it = None
     finally:
         src.close()

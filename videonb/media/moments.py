@@ -219,7 +219,7 @@ def moments_from_track(track: FeatureTrack, video: Any, detectors: Sequence[Dete
     stats = {"frames_decoded": track.decoded, "frames_in_video": video.info.frame_count,
              "skip_nonref": track.skip is not None, "skip": track.skip,
              "decode_errors": track.errors, "seconds": elapsed, "feature_seconds": track.elapsed,
-             "refined_cuts": len(track.refine_log),
+             "refined_cuts": len(track.refine_log), "refine_failed": track.refine_failed,
              "fps_throughput": video.info.frame_count / elapsed if elapsed > 0 else 0.0}
     return Moments(results, shots, video.info, video.path, stats)
 
