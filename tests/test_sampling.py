@@ -363,3 +363,22 @@ def test_video_object_and_path_give_same_frames(samples):
     b = videonb.Video(path).frames(times=[0.5, 1.5])
     assert a.times == b.times
     assert all(np.array_equal(x, y) for x, y in zip(a.images, b.images))
+
+
+def test_parallel_exact_sampling_keeps_each_gop_on_one_worker_and_balances_the_rest():
+    from videonb.media.sampling import _balanced_groups
+
+    kf = [0.0, 6.0, 12.0, 18.0, 24.0]
+    # three targets in the GOP at 6 s (one decode from that keyframe serves all three), one
+    # far into the GOP at 12 s, three near the start of the GOPs at 18 and 24 s.
+    req = [6.5, 7.0, 11.5, 17.9, 18.2, 24.1, 24.3]
+    groups = _balanced_groups(req, kf, 2)
+    assert sorted(i for g in groups for i in g) == list(range(len(req)))
+    owner = {i: n for n, g in enumerate(groups) for i in g}
+    assert owner[0] == owner[1] == owner[2]          # GOP 6 s
+    assert owner[4] != owner[0] or owner[5] != owner[0]
+    for g in groups:
+        assert [req[i] for i in g] == sorted(req[i] for i in g)   # each worker goes forward
+    loads = [sum(1 for _ in g) for g in groups]
+    assert min(loads) >= 2
+    assert _balanced_groups(req, kf, 1) == [sorted(range(len(req)), key=lambda i: req[i])]

@@ -311,15 +311,16 @@ def refine_cuts(track: FeatureTrack, idx: list[int], path: Any, *, threshold: fl
 
 
 def _cuts_in_gap(scores: list[tuple[float, float]], ta: float, tb: float, threshold: float,
-                 min_shot: float, neighbour_ratio: float,
-                 strict: bool, ratio: float = 0.0) -> list[tuple[float, float]] | None:
+                 min_shot: float, neighbour_ratio: float, strict: bool, ratio: float = 0.0,
+                 need: list[bool] | None = None) -> list[tuple[float, float]] | None:
     """Cuts in a refined gap ``(ta, tb]`` from the full-rate changes ``scores`` (which run
     from a few frames before ``ta`` to a few past ``tb``): the largest change in the gap if it
     stands out (``neighbour_ratio``) from the changes next to it, as a full decode would
     judge it, plus any other that is a cut in its own right: at least ``threshold`` and half
     the largest, ``min_shot`` from the others, and standing out too (so the motion after a
     cut is not a second cut).  ``strict`` (a doubtful candidate): the largest must also be
-    ``ratio`` times the window's typical change.  No frame changing by ``threshold``: no cut."""
+    ``ratio`` times the window's typical change.  No frame changing by ``threshold``: no cut.
+    ``need`` (a list) gets an entry when the window was too short for a neighbour walk."""
     inside = [p for p, (t, _) in enumerate(scores) if ta + 1e-6 < t <= tb + 1e-6]
     if not inside:
         return None   # nothing decoded in the gap: refinement failed, the caller decides
@@ -331,7 +332,10 @@ def _cuts_in_gap(scores: list[tuple[float, float]], ta: float, tb: float, thresh
         t, sc = scores[p]
         if cuts and (sc < max(threshold, 0.5 * best) or any(abs(t - c) < min_shot for c, _ in cuts)):
             continue
-        if sc < neighbour_ratio * _neighbour(scores, p, {c for c, _ in cuts}):
+        nb, short = _neighbour(scores, p, {c for c, _ in cuts})
+        if short and need is not None:
+            need.append(True)
+        if sc < neighbour_ratio * nb:
             continue
         if strict and ratio and sc < ratio * max(_typical(scores, p), 1.0):
             continue
@@ -345,17 +349,23 @@ def _typical(scores: list[tuple[float, float]], p: int) -> float:
     return rest[len(rest) // 2] if rest else 0.0
 
 
-def _neighbour(scores: list[tuple[float, float]], p: int, skip: set[float]) -> float:
+def _neighbour(scores: list[tuple[float, float]], p: int,
+               skip: set[float]) -> tuple[float, bool]:
     """The larger change next to ``scores[p]``, passing over repeated frames (a change
-    below 1: a low-frame-rate source) as :meth:`CutDetector.candidates` does."""
+    below 1: a low-frame-rate source) as :meth:`CutDetector.candidates` does; and whether
+    the window ended before that walk did (then a wider window is needed)."""
     out = 0.0
+    short = False
     for step in (-1, 1):
         q = p + step
-        while 0 <= q + step < len(scores) and scores[q][1] < 1.0 and abs(q - p) <= _REPEAT_REACH - 1:
+        while 0 <= q < len(scores) and scores[q][1] < 1.0 and abs(q - p) <= _REPEAT_REACH - 1:
             q += step
-        if 0 <= q < len(scores) and scores[q][0] not in skip:
+        if not 0 <= q < len(scores):
+            short = True
+            q -= step
+        if 0 <= q < len(scores) and q != p and scores[q][0] not in skip:
             out = max(out, scores[q][1])
-    return out
+    return out, short
 
 
 def _refine_part(path: Any, info: Any, fd: float, todo: list[tuple[int, float, float, bool]],
@@ -422,39 +432,55 @@ def _refine_part(path: Any, info: Any, fd: float, todo: list[tuple[int, float, f
                 return
             back = 2 * back if back else max(gop, 4 * fd)
 
+    pos = -1.0
+
+    def window(ta: float, tb: float, reach: int) -> list[tuple[float, float]]:
+        """Full-rate changes from ``reach`` frames before ``ta`` to ``reach`` after ``tb``."""
+        nonlocal pos
+        t_lo = max(0.0, ta - reach * fd)
+        ta_pts, tb_pts = src.to_pts(t_lo - 0.25 * fd), src.to_pts(tb)
+        switch_at = ta_pts - int(round(7 * fd / float(src.tb)))
+        if pos < 0 or not (pos <= t_lo and not any(pos < x <= t_lo for x in kf)):
+            seek_before(t_lo, ta_pts, switch_at)
+        src.stream.codec_context.skip_frame = "NONREF"
+        prev = None
+        scores: list[tuple[float, float]] = []
+        after = 0
+        for frame in frames(switch_at):
+            if frame.pts < ta_pts:
+                continue
+            y, u, v = planes(frame)
+            feat = (small_plane(y, (YW, YH)).astype(np.int16),
+                    small_plane(u, (CW, CH)).astype(np.int16),
+                    small_plane(v, (CW, CH)).astype(np.int16))
+            if prev is not None:
+                scores.append((src.to_time(frame.pts),
+                               float(sum(np.abs(a - b).mean() for a, b in zip(feat, prev)))))
+            prev = feat
+            pos = src.to_time(frame.pts)
+            if frame.pts > tb_pts:
+                after += 1
+                if after >= reach:
+                    break
+        return scores
+
     try:
-        pos = -1.0
         for k, ta, tb, strict in todo:
-            # From a few frames before ``ta`` to a few after ``tb``: the changes next to the
-            # gap's own (repeated frames of a low-frame-rate source passed over, as far as
-            # CutDetector.candidates looks).
-            t_lo = max(0.0, ta - (_REPEAT_REACH + 1) * fd)
-            ta_pts, tb_pts = src.to_pts(t_lo - 0.25 * fd), src.to_pts(tb)
-            switch_at = ta_pts - int(round(7 * fd / float(src.tb)))
-            if pos < 0 or not (pos <= t_lo and not any(pos < x <= t_lo for x in kf)):
-                seek_before(t_lo, ta_pts, switch_at)
-            src.stream.codec_context.skip_frame = "NONREF"
-            prev = None
-            scores: list[tuple[float, float]] = []
-            after = 0
-            for frame in frames(switch_at):
-                if frame.pts < ta_pts:
-                    continue
-                y, u, v = planes(frame)
-                feat = (small_plane(y, (YW, YH)).astype(np.int16),
-                        small_plane(u, (CW, CH)).astype(np.int16),
-                        small_plane(v, (CW, CH)).astype(np.int16))
-                if prev is not None:
-                    scores.append((src.to_time(frame.pts),
-                                   float(sum(np.abs(a - b).mean() for a, b in zip(feat, prev)))))
-                prev = feat
-                pos = src.to_time(frame.pts)
-                if frame.pts > tb_pts:
-                    after += 1
-                    if after > _REPEAT_REACH:
-                        break
-            out.append((k, tb, _cuts_in_gap(scores, ta, tb, threshold, min_shot,
-                                            neighbour_ratio, strict, ratio)))
+            # The changes next to the gap's own are read too: from one frame before ``ta``
+            # to one after ``tb``, or, when repeated frames of a low-frame-rate source lead
+            # the walk further (and for doubtful candidates, whose typical change is read
+            # from the window), as far as CutDetector.candidates looks.
+            wide = strict
+            while True:
+                reach = _REPEAT_REACH + 1 if wide else 1
+                scores = window(ta, tb, reach)
+                need: list[bool] = []
+                got = _cuts_in_gap(scores, ta, tb, threshold, min_shot, neighbour_ratio,
+                                   strict, ratio, need)
+                if wide or not need:
+                    break
+                wide = True
+            out.append((k, tb, got))
             src._it = None
     finally:
         src.close()

@@ -373,10 +373,7 @@ def _sample_exact(path: Path, info: VideoInfo, requested: list[float],
     else:
         from concurrent.futures import ThreadPoolExecutor
 
-        order = sorted(range(len(requested)), key=lambda i: requested[i])
-        groups = [order[len(order) * g // workers: len(order) * (g + 1) // workers]
-                  for g in range(workers)]
-        groups = [g for g in groups if g]
+        groups = _balanced_groups(requested, kf, workers)
         with ThreadPoolExecutor(len(groups), thread_name_prefix="videonb-sample") as pool:
             parts = list(pool.map(lambda g: _sample_exact_part(
                 path, info, [requested[i] for i in g], size, "NONE"), groups))
@@ -391,6 +388,28 @@ def _sample_exact(path: Path, info: VideoInfo, requested: list[float],
         notes.append(f"{path.name}: {len(requested) - len(imgs)} requested time(s) had no "
                      f"decodable frame and were dropped.")
     return imgs, actual, notes
+
+
+def _balanced_groups(requested: list[float], kf: Sequence[float], workers: int) -> list[list[int]]:
+    """Share the targets among ``workers`` by the decoding each needs: targets are kept
+    together by GOP (one decode from its keyframe serves them all), and the GOPs go, longest
+    first, to the least-loaded worker.  A GOP's cost is the time from its keyframe to its last
+    target, plus a little per target (seek, conversion)."""
+    import bisect
+
+    keys = sorted(kf) or [0.0]
+    units: dict[float, list[int]] = {}
+    for i, t in enumerate(requested):
+        j = bisect.bisect_right(keys, t + 1e-6) - 1
+        units.setdefault(keys[j] if j >= 0 else 0.0, []).append(i)
+    cost = {k: max(requested[i] for i in idx) - k + 0.1 * len(idx) for k, idx in units.items()}
+    loads = [0.0] * workers
+    groups: list[list[int]] = [[] for _ in range(workers)]
+    for k in sorted(units, key=lambda k: (-cost[k], k)):
+        w = min(range(workers), key=lambda w: (loads[w], w))
+        groups[w] += units[k]
+        loads[w] += cost[k]
+    return [sorted(g, key=lambda i: (requested[i], i)) for g in groups if g]
 
 
 def _sample_exact_part(path: Path, info: VideoInfo, requested: list[float],
