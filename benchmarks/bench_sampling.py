@@ -80,8 +80,14 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=20)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--path", help="time this file instead of make_long_clip(minutes)")
+    ap.add_argument("--gop", type=float, help="re-encode --path with a keyframe every GOP "
+                    "seconds first (cached next to it; footage.regop)")
     args = ap.parse_args()
     path = args.path or make_long_clip(minutes=args.minutes, verbose=True)[0]
+    if args.path and args.gop:
+        import footage
+
+        path = str(footage.regop(Path(args.path), args.gop))
     info = videonb.probe(path)
     print(info.summary(), "GOP", info.gop_seconds)
 
@@ -122,8 +128,10 @@ def main() -> None:
     import os
 
     workers = min(os.cpu_count() or 1, 4)
-    what = (f"`{Path(path).name}` (a real-footage benchmark case remuxed several times)" if args.path
-            else f"`make_long_clip(minutes={args.minutes})` (built from Big Buck Bunny, bikes, carphone)")
+    what = (f"`{Path(path).name}` (a real-footage benchmark case remuxed several times"
+            + (f", re-encoded with a keyframe every {args.gop:g} s" if args.gop else "") + ")"
+            if args.path else
+            f"`make_long_clip(minutes={args.minutes})` (built from Big Buck Bunny, bikes, carphone)")
     md = f"""Clip: {what} — {info.summary()}, keyframe every {info.gop_seconds:.2f} s. {args.n} evenly spaced targets over the whole clip.
 Versions: {versions('av', 'opencv-python-headless', 'numpy')}. Command: `python benchmarks/bench_sampling.py {' '.join(sys.argv[1:])}` (best of {args.repeat} interleaved; the seed and the check ran once).
 

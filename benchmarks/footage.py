@@ -177,3 +177,39 @@ def looped_case(case_mp4: Path, loops: int) -> tuple[Path, list[tuple[str, float
                 dst.mux(p)
     tmp.rename(out)
     return out, events
+
+
+def regop(path: Path, gop_seconds: float) -> Path:
+    """``path`` re-encoded (x264 veryfast, CRF 20, no scene-cut keyframes) with a keyframe
+    exactly every ``gop_seconds``, cached next to it: exact sampling decodes from the keyframe
+    before each target, so its speed depends on the keyframe spacing (the looped real-footage
+    clip keeps its source's 1.8 s; ``make_long_clip`` has about 6 s)."""
+    import av
+
+    path = Path(path)
+    out = path.with_name(f"{path.stem}-gop{gop_seconds:g}.mp4")
+    if out.is_file():
+        return out
+    tmp = out.with_name(".partial-" + out.name)
+    with av.open(str(path)) as src, av.open(str(tmp), "w", format="mp4") as dst:
+        ist = src.streams.video[0]
+        ist.thread_type = "AUTO"
+        rate = ist.average_rate or Fraction(25)
+        tb = Fraction(1, int(round(float(rate)))) if float(rate).is_integer() else 1 / Fraction(rate)
+        ost = dst.add_stream("libx264", rate=rate)
+        ost.width, ost.height, ost.pix_fmt = ist.width, ist.height, "yuv420p"
+        ost.time_base = ost.codec_context.time_base = tb
+        g = str(int(round(gop_seconds * float(rate))))
+        ost.options = {"preset": "veryfast", "crf": "20", "g": g, "keyint_min": g,
+                       "x264-params": "scenecut=0"}
+        ost.codec_context.thread_type = "AUTO"
+        for k, frame in enumerate(src.decode(ist)):
+            # A decoded frame carries its picture type, which the encoder would obey (keeping
+            # the source's keyframes): clear it.
+            frame.pts, frame.time_base, frame.pict_type = k, tb, 0
+            for p in ost.encode(frame):
+                dst.mux(p)
+        for p in ost.encode():
+            dst.mux(p)
+    tmp.replace(out)
+    return out

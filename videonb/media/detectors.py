@@ -287,8 +287,15 @@ def refine_cuts(track: FeatureTrack, idx: list[int], path: Any, *, threshold: fl
     share = [todo[len(todo) * w // workers: len(todo) * (w + 1) // workers]
              for w in range(workers)]
 
+    # Repeated frames near a candidate even at the decoded rate: its refinement will need the
+    # wide window (see _refine_part), so it starts with it rather than decoding twice.
+    s = track.cut_score
+    repeats = {k for k, i in enumerate(idx)
+               if bool((s[max(1, i - 2):min(len(s), i + 3)] < 1.0).any())}
+
     def run(part: list[tuple[int, float, float, bool]]) -> list[tuple[int, float, list[tuple[float, float]] | None]]:
-        return _refine_part(path, info, fd, part, threshold, min_shot, neighbour_ratio, ratio)
+        return _refine_part(path, info, fd, part, threshold, min_shot, neighbour_ratio, ratio,
+                            repeats)
 
     if workers == 1:
         done = run(todo)
@@ -370,7 +377,7 @@ def _neighbour(scores: list[tuple[float, float]], p: int,
 
 def _refine_part(path: Any, info: Any, fd: float, todo: list[tuple[int, float, float, bool]],
                  threshold: float, min_shot: float,
-                 neighbour_ratio: float, ratio: float = 0.0) -> list[tuple[int, float, list[tuple[float, float]] | None]]:
+                 neighbour_ratio: float, ratio: float = 0.0, repeats: set[int] = frozenset()) -> list[tuple[int, float, list[tuple[float, float]] | None]]:
     import av
     import numpy as np
 
@@ -466,13 +473,13 @@ def _refine_part(path: Any, info: Any, fd: float, todo: list[tuple[int, float, f
 
     try:
         for k, ta, tb, strict in todo:
-            # The changes next to the gap's own are read too: from one frame before ``ta``
-            # to one after ``tb``, or, when repeated frames of a low-frame-rate source lead
+            # The changes next to the gap's own are read too: from two frames before ``ta``
+            # to two after ``tb``, or, when repeated frames of a low-frame-rate source lead
             # the walk further (and for doubtful candidates, whose typical change is read
             # from the window), as far as CutDetector.candidates looks.
-            wide = strict
+            wide = strict or k in repeats
             while True:
-                reach = _REPEAT_REACH + 1 if wide else 1
+                reach = _REPEAT_REACH + 1 if wide else 2
                 scores = window(ta, tb, reach)
                 need: list[bool] = []
                 got = _cuts_in_gap(scores, ta, tb, threshold, min_shot, neighbour_ratio,
