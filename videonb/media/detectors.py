@@ -262,12 +262,12 @@ def refine_cuts(track: FeatureTrack, idx: list[int], path: Any, *, threshold: fl
     """Exact times of the cuts at candidates ``idx`` whose previous decoded frame is more
     than a frame away (the first pass skipped the frames between): decode from the keyframe
     before each gap, fully from a few frames before it, and keep the frame with the largest
-    change, plus any other frame of the gap whose change reaches ``threshold`` at least
-    ``min_shot`` away (a shot shorter than the gap has two cuts in it).
+    change if it stands out from the frames next to it at the full frame rate (as a full
+    decode would judge it), plus any other frame of the gap that is a cut in its own right
+    (a shot shorter than the gap has two cuts in it); see :func:`_cuts_in_gap`.
 
-    Candidates in ``strict`` are cuts only if the change found also stands out
-    (``neighbour_ratio``) from the frames next to it at the full frame rate; otherwise their
-    list is empty.  Returns ``[(time, score), ...]`` per candidate, in time order.  Many gaps
+    Candidates in ``strict`` (doubtful at the decoded rate) must also be ``ratio`` times the
+    window's typical change; a candidate whose refined gap has no cut gets an empty list.  Returns ``[(time, score), ...]`` per candidate, in time order.  Many gaps
     are split among threads, each with a single-threaded decoder going forward through its
     share."""
     import os
