@@ -207,3 +207,25 @@ def test_a_fade_after_a_slow_drift_is_placed_the_same_with_skipping(tmp_path, sa
     assert full[0].start == pytest.approx(150 / FPS, abs=0.25)
     assert fast[0].start == pytest.approx(full[0].start, abs=2.5 / FPS)
     assert fast[0].end == pytest.approx(full[0].end, abs=2.5 / FPS)
+
+
+def test_exact_sampling_in_mpegts_gets_every_target(short_shots, tmp_path):
+    """An MPEG-TS seek can land a keyframe late (or at the end of the file): exact sampling
+    seeks again from further back, so every target gets its own frame, not none."""
+    import av
+
+    _, _, frames = short_shots
+    path = tmp_path / "short.ts"
+    _encode(path, frames, fmt="mpegts")
+    ref = {}
+    with av.open(str(path)) as c:
+        for f in c.decode(video=0):
+            ref[float(f.pts * f.time_base)] = f.to_ndarray(format="rgb24")
+    times = sorted(ref)
+    first = times[0]
+    targets = [i * (times[-1] - first) / 24 for i in range(25)]
+    for t in targets:
+        got = videonb.sample_frames(path, times=[t], mode="exact")
+        want = [x for x in times if x - first <= t + 1e-6][-1]
+        assert len(got.images) == 1, t
+        assert np.array_equal(np.asarray(got.images[0]), ref[want]), t

@@ -378,7 +378,6 @@ def _neighbour(scores: list[tuple[float, float]], p: int,
 def _refine_part(path: Any, info: Any, fd: float, todo: list[tuple[int, float, float, bool]],
                  threshold: float, min_shot: float,
                  neighbour_ratio: float, ratio: float = 0.0, repeats: set[int] = frozenset()) -> list[tuple[int, float, list[tuple[float, float]] | None]]:
-    import av
     import numpy as np
 
     from .features import CH, CW, YH, YW, planes, small_plane
@@ -386,59 +385,9 @@ def _refine_part(path: Any, info: Any, fd: float, todo: list[tuple[int, float, f
 
     # One thread, so a packet is decoded as soon as it is sent and switching from NONREF to
     # DEFAULT a few frames (in decode order) before the gap is enough.
-    def open_source() -> Any:
-        return _FrameSource(path, info, threads="NONE", fast_filter=True)
-
-    src = open_source()
+    src = _FrameSource(path, info, threads="NONE", fast_filter=True)
     kf = info.keyframe_times
     out: list[tuple[int, float, list[tuple[float, float]] | None]] = []
-    carry: list[Any] = []           # frames decoded but not yet looked at
-
-    def frames(switch_at: int) -> Any:
-        cc = src.stream.codec_context
-        while carry:
-            yield carry.pop(0)
-        for packet in src.container.demux(src.stream):
-            dts = packet.dts if packet.dts is not None else packet.pts
-            if dts is not None and dts >= switch_at and cc.skip_frame != "DEFAULT":
-                cc.skip_frame = "DEFAULT"
-            try:
-                got = packet.decode()
-            except av.error.FFmpegError:
-                continue
-            got = [f for f in got if f.pts is not None and not getattr(f, "is_corrupt", False)]
-            if got:
-                carry.extend(got[1:])
-                yield got[0]
-                while carry:
-                    yield carry.pop(0)
-
-    gops = [b - a for a, b in zip(kf, kf[1:]) if b > a]
-    gop = sorted(gops)[len(gops) // 2] if gops else 2.0
-
-    def seek_before(t: float, first_pts: int, switch_at: int) -> None:
-        """Seek so the decoder starts at or before ``first_pts``.  Some demuxers (MPEG-TS)
-        land a keyframe late: then seek again from further back, and at the start of the
-        file open it again (a seek to 0 can land on the second keyframe)."""
-        nonlocal src
-        back = 0.0
-        for attempt in range(6):
-            target = max(0.0, t - back)
-            if attempt == 5 or (target <= 0.0 and attempt > 0):
-                src.close()
-                src = open_source()
-            else:
-                src.seek(target)
-            carry.clear()
-            src.stream.codec_context.skip_frame = "NONREF"
-            peek = next(iter(frames(switch_at)), None)
-            if peek is None:
-                return
-            carry.insert(0, peek)
-            if peek.pts <= first_pts or (target <= 0.0 and attempt > 0) or attempt == 5:
-                return
-            back = 2 * back if back else max(gop, 4 * fd)
-
     pos = -1.0
 
     def window(ta: float, tb: float, reach: int) -> list[tuple[float, float]]:
@@ -446,14 +395,14 @@ def _refine_part(path: Any, info: Any, fd: float, todo: list[tuple[int, float, f
         nonlocal pos
         t_lo = max(0.0, ta - reach * fd)
         ta_pts, tb_pts = src.to_pts(t_lo - 0.25 * fd), src.to_pts(tb)
-        switch_at = ta_pts - int(round(7 * fd / float(src.tb)))
+        # Non-reference frames are skipped until a few frames (in decode order) before.
+        src.approach_until = ta_pts - int(round(7 * fd / float(src.tb)))
         if pos < 0 or not (pos <= t_lo and not any(pos < x <= t_lo for x in kf)):
-            seek_before(t_lo, ta_pts, switch_at)
-        src.stream.codec_context.skip_frame = "NONREF"
+            src.seek_before(t_lo, ta_pts)
         prev = None
         scores: list[tuple[float, float]] = []
         after = 0
-        for frame in frames(switch_at):
+        for frame in src.frames():
             if frame.pts < ta_pts:
                 continue
             y, u, v = planes(frame)
@@ -488,7 +437,6 @@ def _refine_part(path: Any, info: Any, fd: float, todo: list[tuple[int, float, f
                     break
                 wide = True
             out.append((k, tb, got))
-            src._it = None
     finally:
         src.close()
     return out

@@ -133,15 +133,8 @@ class _FrameSource:
                  skip: str | None = None, fast_filter: bool = False) -> None:
         self.path = path
         self.info = info
-        self.container = open_container(path)
-        self.stream = _video_stream(self.container, path)
-        self.stream.thread_type = threads
-        if fast_filter:
-            # No deblocking: ~25 % faster decoding, pixels slightly blockier. For analysis
-            # passes only, never for frames handed to the user.
-            self.stream.codec_context.options = {"skip_loop_filter": "all"}
-        if skip:
-            self.stream.codec_context.skip_frame = skip
+        self._settings = (threads, skip, fast_filter)
+        self._open()
         self.tb = self.stream.time_base
         self.first_pts = info.extra.get("first_pts", 0)
         self.errors = 0
@@ -149,6 +142,18 @@ class _FrameSource:
         self._it: Iterator[Any] | None = None
         #: When set (a pts), packets decoded before it may skip non-reference frames.
         self.approach_until: int | None = None
+
+    def _open(self) -> None:
+        threads, skip, fast_filter = self._settings
+        self.container = open_container(self.path)
+        self.stream = _video_stream(self.container, self.path)
+        self.stream.thread_type = threads
+        if fast_filter:
+            # No deblocking: ~25 % faster decoding, pixels slightly blockier. For analysis
+            # passes only, never for frames handed to the user.
+            self.stream.codec_context.options = {"skip_loop_filter": "all"}
+        if skip:
+            self.stream.codec_context.skip_frame = skip
 
     def approach(self, t: float, frames_before: int = 8) -> None:
         """Skip non-reference frames until a few frames (plus decoder threads) before ``t``."""
@@ -232,9 +237,39 @@ class _FrameSource:
         return None
 
     def seek(self, t: float) -> None:
+        """Seek to the keyframe the index gives for ``t`` (may land late: see
+        :meth:`seek_before`)."""
         self.container.seek(max(self.first_pts, self.to_pts(t)), backward=True,
                             any_frame=False, stream=self.stream)
         self._it = self._decode()
+
+    def seek_before(self, t: float, first_pts: int | None = None) -> None:
+        """Seek so that decoding starts at or before ``first_pts`` (default: ``t``'s).
+
+        Some demuxers (MPEG-TS) land a keyframe late, even from 0, or at the end of the
+        file: then the seek is repeated from further back, and at the start the file is
+        opened again.  The first frame decoded to check this is kept for :meth:`frames`."""
+        import itertools
+
+        want = self.to_pts(t) if first_pts is None else first_pts
+        kf = self.info.keyframe_times
+        gaps = sorted(b - a for a, b in zip(kf, kf[1:]) if b > a)
+        step = max(gaps[len(gaps) // 2] if gaps else 2.0, 4.0 / float(self.info.fps or 25))
+        back = 0.0
+        for attempt in range(6):
+            at = max(0.0, t - back)
+            last = attempt == 5 or (attempt > 0 and at <= 0.0)
+            if last and attempt > 0:
+                self.container.close()
+                self._open()
+            else:
+                self.seek(at)
+            it = self._decode()
+            peek = next(it, None)
+            self._it = it if peek is None else itertools.chain([peek], it)
+            if last or (peek is not None and peek.pts <= want):
+                return
+            back = 2 * back if back else step
 
 
 def _convert(frame: Any, size: tuple[int, int] | None, rotation: int) -> "np.ndarray":
@@ -445,7 +480,7 @@ def _sample_exact_part(path: Path, info: VideoInfo, requested: list[float],
             on_answer = (prev is not None and prev.pts <= t_pts
                          and (pending is None or pending.pts > t_pts))
             if keyframe_ahead and not on_answer:
-                src.seek(t)
+                src.seek_before(t)
                 prev, pending = None, None
             started = True
             src.approach(t)
@@ -455,7 +490,7 @@ def _sample_exact_part(path: Path, info: VideoInfo, requested: list[float],
                 advance(t_pts)
             if prev is None and pending is not None and src.to_time(pending.pts) > 1e-6 and t > 1e-6:
                 # The seek overshot (index and display order disagree): decode from the top.
-                src.seek(0.0)
+                src.seek_before(0.0)
                 pending = None
                 advance(t_pts)
             if prev is None:  # the target precedes the first frame: show the first frame
