@@ -75,6 +75,12 @@ _REPEAT_REACH = 4
 GAP_FRAMES = 1.25
 #: Share of CutDetector's ``ratio`` a change next to a skipped gap needs to be refined.
 GAP_RATIO_SHARE = 0.6
+#: Decoded frames at most this many frame durations apart have ONE skipped frame between
+#: them: a clear cut there is at that frame or at the next decoded one, within the one
+#: frame the benchmark allows, and is not decoded again unless ``CutDetector(exact=True)``.
+ONE_SKIPPED = 2.25
+
+
 class CutDetector(Detector):
     """Hard cuts: a one-frame change that stands out and stays.
 
@@ -87,6 +93,12 @@ class CutDetector(Detector):
     not fire), and the picture must not come back within ``flash`` seconds (a flash).
     Two cuts are at least ``min_shot`` apart (default two frames: a two-frame shot is a
     shot).
+
+    When the decoder skipped non-reference frames, a cut next to ONE skipped frame that
+    passes every test is reported at the first decoded frame of the new shot: at most one
+    frame late.  Doubtful changes and longer gaps are decoded again at the full frame rate;
+    ``exact=True`` decodes every gap again (frame-exact times, slower on videos with many
+    cuts), as does ``detect(..., skip_nonref=False)``.
     """
 
     kind = "cut"
@@ -94,7 +106,7 @@ class CutDetector(Detector):
     def __init__(self, threshold: float = 20.0, ratio: float = 2.5, window: float | str = 0.5,
                  min_shot: float | str = "2f", structure: float = 15.0,
                  flash: float | str = 0.4, neighbour_ratio: float = 1.8,
-                 refine: bool = True) -> None:
+                 refine: bool = True, exact: bool = False) -> None:
         self.threshold = threshold
         self.ratio = ratio
         self.neighbour_ratio = neighbour_ratio
@@ -103,6 +115,7 @@ class CutDetector(Detector):
         self.structure = structure
         self.flash = flash
         self.refine = refine
+        self.exact = exact
 
     def candidates(self, track: FeatureTrack, maybe: list[int] | None = None) -> list[int]:
         """Decoded frames that start a new shot.  With ``maybe`` (a list to fill) and a
@@ -230,7 +243,8 @@ class CutDetector(Detector):
             both = sorted(idx + maybe)
             got = refine_cuts(track, both, context["path"], threshold=self.threshold,
                               min_shot=min_shot, strict=set(maybe),
-                              neighbour_ratio=self.neighbour_ratio, ratio=self.ratio)
+                              neighbour_ratio=self.neighbour_ratio, ratio=self.ratio,
+                              one_skipped=not self.exact)
             # Two gaps can give cuts closer than a shot: the stronger stays (as in candidates()).
             flat = sorted(((sc, t, n) for n, cuts in enumerate(got) for t, sc in cuts),
                           reverse=True)
@@ -258,7 +272,8 @@ PARALLEL_REFINE_MIN = 4
 
 def refine_cuts(track: FeatureTrack, idx: list[int], path: Any, *, threshold: float = 20.0,
                 min_shot: float = 0.0, workers: int | None = None, strict: set[int] = frozenset(),
-                neighbour_ratio: float = 1.8, ratio: float = 2.5) -> list[list[tuple[float, float]]]:
+                neighbour_ratio: float = 1.8, ratio: float = 2.5,
+                one_skipped: bool = False) -> list[list[tuple[float, float]]]:
     """Exact times of the cuts at candidates ``idx`` whose previous decoded frame is more
     than a frame away (the first pass skipped the frames between): decode from the keyframe
     before each gap, fully from a few frames before it, and keep the frame with the largest
@@ -267,7 +282,10 @@ def refine_cuts(track: FeatureTrack, idx: list[int], path: Any, *, threshold: fl
     (a shot shorter than the gap has two cuts in it); see :func:`_cuts_in_gap`.
 
     Candidates in ``strict`` (doubtful at the decoded rate) must also be ``ratio`` times the
-    window's typical change; a candidate whose refined gap has no cut gets an empty list.  Returns ``[(time, score), ...]`` per candidate, in time order.  Many gaps
+    window's typical change; a candidate whose refined gap has no cut gets an empty list.
+    With ``one_skipped``, a candidate not in ``strict`` whose gap is one skipped frame
+    (:data:`ONE_SKIPPED`) keeps its decoded time (at most a frame late).  Returns
+    ``[(time, score), ...]`` per candidate, in time order.  Many gaps
     are split among threads, each with a single-threaded decoder going forward through its
     share."""
     import os
@@ -278,7 +296,8 @@ def refine_cuts(track: FeatureTrack, idx: list[int], path: Any, *, threshold: fl
               for i in idx]
     todo = [(k, float(track.times[i - 1]), float(track.times[i]), i in strict)
             for k, i in enumerate(idx)
-            if i > 0 and (i in strict or track.times[i] - track.times[i - 1] > GAP_FRAMES * fd)]
+            if i > 0 and (i in strict or (track.times[i] - track.times[i - 1]
+                                          > (ONE_SKIPPED if one_skipped else GAP_FRAMES) * fd))]
     if not todo:
         return result
     if workers is None:

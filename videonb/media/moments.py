@@ -12,12 +12,15 @@ How it is fast: one decoding pass computes a tiny feature per frame (luma at
 64×36 and chroma at 32×18, read straight from the decoder's YUV planes with no
 colour conversion).  Non-reference frames are skipped by the decoder
 (``skip_frame='NONREF'``); they are never used to predict other frames, so
-skipping them is safe and roughly halves decoding.  A cut that falls next to a
-skipped frame is then refined: the decoder goes back to the keyframe before
-it and decodes those few frames exactly (several gaps at once on several
-threads), so reported cut times are the presentation time of the first frame
-of the new shot, and a change that looked like motion only because the gap
-hid a very short shot is decided at the full frame rate.
+skipping them is safe and roughly halves decoding.  A clear cut next to ONE
+skipped frame is reported at the first decoded frame of the new shot: the
+true cut or one frame after it.  Longer gaps, and changes that are doubtful at
+the decoded rate (a very short shot hidden in the gap, motion adding up across
+it), are refined: the decoder goes back to the keyframe before them and
+decodes those few frames exactly (several gaps at once on several threads),
+deciding them at the full frame rate.  ``CutDetector(exact=True)`` refines
+every gap, so each cut is the presentation time of the first frame of the new
+shot; so does ``skip_nonref=False`` (which decodes everything).
 
 All thresholds that are durations are seconds (``0.6``), or strings such as
 ``"0.6s"`` / ``"15f"`` (frames, converted with the video's frame rate).
@@ -158,8 +161,8 @@ def _shots_from(track: FeatureTrack, transitions: list[KeyMoment], duration: flo
 
 
 #: From this many frames on, the decoder skips non-reference frames (about half of an
-#: H.264 file's frames; they cost more to decode than the others) and cuts that fall in a
-#: skipped gap are refined at the full frame rate.  Shorter clips decode everything (a
+#: H.264 file's frames; they cost more to decode than the others) and doubtful cuts, or cuts
+#: next to more than one skipped frame, are refined at the full frame rate.  Shorter clips decode everything (a
 #: few seconds: the refinement's seeks would cost what skipping saves).
 NONREF_MIN_FRAMES = 300
 
@@ -173,7 +176,8 @@ def detect(source: Any, *detectors: Detector, skip_nonref: bool | None = None,
     ``moments`` (sorted :class:`~videonb.KeyMoment` list), ``shots`` (with
     representative thumbnails) and ``stats`` (frames decoded, time taken).
     ``skip_nonref`` (default: automatic, on for clips of 300 frames or more) lets the
-    decoder skip non-reference frames; cut times stay exact (they are refined).
+    decoder skip non-reference frames; cut times are then within one frame (exact with
+    ``CutDetector(exact=True)``, or with ``skip_nonref=False``).
     """
     import time
 
