@@ -78,6 +78,8 @@ GAP_RATIO_SHARE = 0.6
 #: Decoded frames at most this many frame durations apart have ONE skipped frame between
 #: them: a clear cut there is at that frame or at the next decoded one, within the one
 #: frame the benchmark allows, and is not decoded again unless ``CutDetector(exact=True)``.
+#: Not in a variable-frame-rate file, where a frame duration says nothing about how many
+#: frames a gap hides: there every gap is refined.
 ONE_SKIPPED = 2.25
 
 
@@ -96,7 +98,7 @@ class CutDetector(Detector):
 
     When the decoder skipped non-reference frames, a cut next to ONE skipped frame that
     passes every test is reported at the first decoded frame of the new shot: at most one
-    frame late.  Doubtful changes and longer gaps are decoded again at the full frame rate;
+    frame late (constant-frame-rate files; in a VFR file every gap is refined).  Doubtful changes and longer gaps are decoded again at the full frame rate;
     ``exact=True`` decodes every gap again (frame-exact times, slower on videos with many
     cuts), as does ``detect(..., skip_nonref=False)``.
     """
@@ -244,7 +246,7 @@ class CutDetector(Detector):
             got = refine_cuts(track, both, context["path"], threshold=self.threshold,
                               min_shot=min_shot, strict=set(maybe),
                               neighbour_ratio=self.neighbour_ratio, ratio=self.ratio,
-                              one_skipped=not self.exact)
+                              one_skipped=not self.exact and not track.info.is_vfr)
             # Two gaps can give cuts closer than a shot: the stronger stays (as in candidates()).
             flat = sorted(((sc, t, n) for n, cuts in enumerate(got) for t, sc in cuts),
                           reverse=True)

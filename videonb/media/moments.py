@@ -162,8 +162,8 @@ def _shots_from(track: FeatureTrack, transitions: list[KeyMoment], duration: flo
 
 #: From this many frames on, the decoder skips non-reference frames (about half of an
 #: H.264 file's frames; they cost more to decode than the others) and doubtful cuts, or cuts
-#: next to more than one skipped frame, are refined at the full frame rate.  Shorter clips decode everything (a
-#: few seconds: the refinement's seeks would cost what skipping saves).
+#: next to more than one skipped frame, are refined at the full frame rate.  Shorter clips
+#: decode everything (a few seconds: the refinement's seeks would cost what skipping saves).
 NONREF_MIN_FRAMES = 300
 
 
