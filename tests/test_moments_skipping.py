@@ -105,7 +105,7 @@ def test_short_shots_inside_skipped_gaps_give_both_cuts(short_shots):
     exact = videonb.detect(path, CutDetector(exact=True))
     assert exact.stats["frames_decoded"] == fast.stats["frames_decoded"]
     assert exact.cuts == pytest.approx(truth, abs=1e-6)
-    assert exact.stats["refined_cuts"] > fast.stats["refined_cuts"]
+    assert exact.stats["refined_cuts"] >= fast.stats["refined_cuts"]
 
 
 def test_analyze_gives_the_same_cuts_as_detect(short_shots):

@@ -75,12 +75,10 @@ _REPEAT_REACH = 4
 GAP_FRAMES = 1.25
 #: Share of CutDetector's ``ratio`` a change next to a skipped gap needs to be refined.
 GAP_RATIO_SHARE = 0.6
-#: Decoded frames at most this many frame durations apart have ONE skipped frame between
-#: them: a clear cut there is at that frame or at the next decoded one, within the one
-#: frame the benchmark allows, and is not decoded again unless ``CutDetector(exact=True)``.
-#: Not in a variable-frame-rate file, where a frame duration says nothing about how many
-#: frames a gap hides: there every gap is refined.
-ONE_SKIPPED = 2.25
+#: A skipped frame whose packet is more than this many times the file's typical skipped
+#: packet is a picture of its own (a whip pan's middle, a flash), not a copy of the frames
+#: either side of it: a cut next to it is decided at the full frame rate.
+SKIP_SIZE = 6.0
 
 
 class CutDetector(Detector):
@@ -97,8 +95,9 @@ class CutDetector(Detector):
     shot).
 
     When the decoder skipped non-reference frames, a cut next to ONE skipped frame that
-    passes every test is reported at the first decoded frame of the new shot: at most one
-    frame late (constant-frame-rate files; in a VFR file every gap is refined).  Doubtful changes and longer gaps are decoded again at the full frame rate;
+    passes every test, with no other candidate near and a skipped packet of ordinary size,
+    is reported at the first decoded frame of the new shot: at most one frame late
+    (constant-frame-rate files; in a VFR file every gap is refined).  Doubtful changes and longer gaps are decoded again at the full frame rate;
     ``exact=True`` decodes every gap again (frame-exact times, slower on videos with many
     cuts), as does ``detect(..., skip_nonref=False)``.
     """
@@ -285,8 +284,9 @@ def refine_cuts(track: FeatureTrack, idx: list[int], path: Any, *, threshold: fl
 
     Candidates in ``strict`` (doubtful at the decoded rate) must also be ``ratio`` times the
     window's typical change; a candidate whose refined gap has no cut gets an empty list.
-    With ``one_skipped``, a candidate not in ``strict`` whose gap is one skipped frame
-    (:data:`ONE_SKIPPED`) keeps its decoded time (at most a frame late).  Returns
+    With ``one_skipped``, a candidate that :func:`_clear_single_skips` finds (one small
+    skipped frame, no other candidate near) keeps its decoded time (at most a frame late).
+    Returns
     ``[(time, score), ...]`` per candidate, in time order.  Many gaps
     are split among threads, each with a single-threaded decoder going forward through its
     share."""
@@ -296,10 +296,11 @@ def refine_cuts(track: FeatureTrack, idx: list[int], path: Any, *, threshold: fl
     fd = track.frame_dur
     result = [[] if i in strict else [(float(track.times[i]), float(track.cut_score[i]))]
               for i in idx]
+    quick = _clear_single_skips(track, idx, strict, min_shot + 3 * fd) if one_skipped else set()
     todo = [(k, float(track.times[i - 1]), float(track.times[i]), i in strict)
             for k, i in enumerate(idx)
-            if i > 0 and (i in strict or (track.times[i] - track.times[i - 1]
-                                          > (ONE_SKIPPED if one_skipped else GAP_FRAMES) * fd))]
+            if i > 0 and (i in strict or (k not in quick and track.times[i] - track.times[i - 1]
+                                          > GAP_FRAMES * fd))]
     if not todo:
         return result
     if workers is None:
@@ -336,6 +337,41 @@ def refine_cuts(track: FeatureTrack, idx: list[int], path: Any, *, threshold: fl
         result[k] = cuts
         track.refine_log.append((tb, cuts[-1][0] if cuts else tb))
     return result
+
+
+def _clear_single_skips(track: FeatureTrack, idx: list[int], strict: set[int],
+                        near: float) -> set[int]:
+    """Positions in ``idx`` of the sure candidates (not in ``strict``) whose gap to the
+    previous decoded frame hides exactly ONE frame (counted from the packets the pass read,
+    so a frame rate or a frozen frame cannot mislead), whose packet is no more than
+    :data:`SKIP_SIZE` times the typical skipped packet, and with no other candidate within
+    ``near`` seconds (a short shot's two cuts are refined together, so neither is lost to
+    the other's frame of doubt).  The cut is at that frame or at the next decoded one."""
+    import numpy as np
+
+    pk = track.packets
+    times = track.times
+    if pk is None or not len(pk) or not len(times):
+        return set()
+    t = pk[:, 0]
+    decoded = np.isin(t, times)
+    # Frames must carry their packets' times; if they do not, nothing can be counted.
+    if decoded.all() or int(decoded.sum()) < 0.99 * len(times):
+        return set()
+    typical = float(np.median(pk[~decoded, 1]))
+    at = np.asarray([times[i] for i in idx], float)
+    out: set[int] = set()
+    for k, i in enumerate(idx):
+        if i <= 0 or i in strict:
+            continue
+        j0 = int(np.searchsorted(t, times[i - 1], "right"))
+        j1 = int(np.searchsorted(t, times[i], "left"))
+        if j1 - j0 != 1 or pk[j0, 1] > SKIP_SIZE * typical:
+            continue
+        if int(np.count_nonzero(np.abs(at - times[i]) <= near)) > 1:
+            continue
+        out.add(k)
+    return out
 
 
 def _cuts_in_gap(scores: list[tuple[float, float]], ta: float, tb: float, threshold: float,

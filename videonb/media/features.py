@@ -69,6 +69,9 @@ class FeatureTrack:
     grid_times: list[float] = field(default_factory=list)
     gray: list[tuple[float, "np.ndarray"]] = field(default_factory=list)
     workers: int = 1
+    #: Every video packet the pass read, decoded or skipped (time, size in bytes), by time:
+    #: how many frames a gap between decoded frames hides, and how big they were.
+    packets: "np.ndarray | None" = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
@@ -389,6 +392,7 @@ class _Part:
     grid: list[tuple[float, Any]]
     gray: list[tuple[float, Any]]
     errors: int
+    packets: list[tuple[float, int]] = field(default_factory=list)
 
 
 #: Files with fewer frames are decoded by one worker (threads would not pay for themselves).
@@ -467,10 +471,27 @@ def extract_features(source: Any, *, skip: str | None = "NONREF", thumb_every: f
     for p in parts:
         thumbs.update({offset + k: v for k, v in p.thumbs.items()})
         offset += len(p.times)
+    packets = None
+    if skip is not None:
+        # Workers' ranges can overlap by a GOP (a seek lands on the keyframe before): one
+        # row per time.
+        rows = np.asarray([r for p in parts for r in p.packets], float).reshape(-1, 2)
+        rows = rows[np.argsort(rows[:, 0], kind="stable")]
+        packets = rows[np.concatenate([[True], np.diff(rows[:, 0]) > 0])] if len(rows) else rows
     fd = 1.0 / float(info.fps) if info.fps else 0.04
+    # The typical frame duration, when the average rate understates it: one frame held for
+    # seconds (a still in a slideshow) pulls the average rate down without making the file
+    # "VFR", and skipped-frame gaps would then look shorter than they are.  (VFR files keep
+    # the average: their frame durations have no one typical value.)
+    every = packets[:, 0] if packets is not None else np.asarray(times, float)
+    steps = np.diff(every)
+    steps = steps[steps > 0]
+    if not info.is_vfr and len(steps) >= 8 and 0 < float(np.median(steps)) < 0.9 * fd:
+        fd = float(np.median(steps))
     track = FeatureTrack(info=info, times=np.asarray(times, float), Y=Y, U=U, V=V,
                          thumbs=thumbs, frame_dur=fd, decoded=len(times), skip=skip,
-                         errors=sum(p.errors for p in parts), elapsed=time.perf_counter() - t0)
+                         errors=sum(p.errors for p in parts), elapsed=time.perf_counter() - t0,
+                         packets=packets)
     grid_out = [g for p in parts for g in p.grid]
     track.grid_times = [t for t, _ in grid_out]
     track.grid_images = [img for _, img in grid_out]
@@ -525,10 +546,13 @@ def _decode_part(video: Any, info: VideoInfo, start: float, end: float | None,
         src.seek(start)
     low = max(start, clip_start) - 1e-6
     done = False
+    packets: list[tuple[float, int]] = []
     try:
         for packet in src.container.demux(src.stream):
             if done:
                 break
+            if skip is not None and packet.pts is not None and packet.size:
+                packets.append((src.to_time(packet.pts), packet.size))
             if windows is not None:
                 want = None if windows.full(packet.dts if packet.dts is not None else packet.pts) \
                     else skip
@@ -598,7 +622,8 @@ def _decode_part(video: Any, info: VideoInfo, start: float, end: float | None,
     while ti < len(targets) and prev_frame is not None:
         grid_out.append((prev_t, _convert(prev_frame, size, info.rotation)))
         ti += 1
-    return _Part(times, Y[:n], U[:n], V[:n], thumbs, grid_out, gray, src.errors + src.corrupt)
+    return _Part(times, Y[:n], U[:n], V[:n], thumbs, grid_out, gray, src.errors + src.corrupt,
+                 packets)
 
 
 def seconds(value: float | str, fps: float) -> float:
