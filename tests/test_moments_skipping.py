@@ -35,7 +35,8 @@ def _source_frames(path, count: int, start: int = 0) -> list[np.ndarray]:
 
 
 def _encode(path, frames: list[np.ndarray], *, fmt: str = "mp4", codec: str = "libx264",
-            pts: list[int] | None = None, time_base: Fraction | None = None) -> None:
+            pts: list[int] | None = None, time_base: Fraction | None = None,
+            params: str = "") -> None:
     import av
 
     with av.open(str(path), "w", format=fmt) as c:
@@ -46,7 +47,7 @@ def _encode(path, frames: list[np.ndarray], *, fmt: str = "mp4", codec: str = "l
         # around a cut are B-frames the fast pass skips.
         s.options = {"preset": "veryfast", "crf": "20", "g": "60",
                      **({"x265-params": "scenecut=0:log-level=error"} if codec == "libx265"
-                        else {"x264-params": "scenecut=0"})}
+                        else {"x264-params": "scenecut=0" + (":" + params if params else "")})}
         if time_base is not None:
             s.codec_context.time_base = time_base
         for i, img in enumerate(frames):
@@ -169,6 +170,58 @@ def test_refined_cuts_match_a_full_decode(short_shots, tmp_path, kind):
     truth = [pts[c] * float(tb) for c in cuts] if pts is not None else [c / FPS for c in cuts]
     hits = sum(any(abs(t - f) < 0.5 / FPS for f in full.cuts) for t in truth)
     assert hits >= len(truth) - 2, (truth, full.cuts, first)
+
+
+def _long_shots(samples) -> list[list[np.ndarray]]:
+    bikes = _source_frames(samples["bikes"], 240, 0)
+    bbb = _source_frames(samples["bigbuckbunny"], 130, 0)
+    return [bikes[32:74], bbb[0:64], bikes[78:135], bbb[66:130], bikes[139:185], bikes[189:238]]
+
+
+def _one_frame_late_at_most(path) -> None:
+    fast = videonb.detect(path, CutDetector())
+    full = videonb.detect(path, CutDetector(), skip_nonref=False)
+    assert fast.stats["skip_nonref"] is True
+    assert len(fast.cuts) == len(full.cuts), (fast.cuts, full.cuts)
+    assert all(0 <= a - b <= 1 / FPS + 1e-6 for a, b in zip(fast.cuts, full.cuts)), (
+        fast.cuts, full.cuts)
+
+
+def test_a_frame_held_for_seconds_does_not_hide_frames_in_a_gap(samples, tmp_path):
+    """One frame shown for 10 s pulls an MP4's average rate to ~15 fps without making the
+    file VFR: the gaps of a long B-frame run must still be counted in frames (red-team
+    finding: cuts 2-3 frames late)."""
+    frames = [f for run in _long_shots(samples) for f in run]
+    tb = Fraction(1, 90000)
+    pts = [3000 * i + (10 * 90000 - 3000 if i > 20 else 0) for i in range(len(frames))]
+    path = tmp_path / "hold.mp4"
+    _encode(path, frames, pts=pts, time_base=tb, params="bframes=8:b-adapt=0")
+    info = videonb.probe(path)
+    assert not info.is_vfr and float(info.fps) < 20
+    _one_frame_late_at_most(path)
+
+
+@pytest.mark.parametrize("phase", [0, 1])
+def test_a_whip_pan_on_a_skipped_frame_is_no_cut(samples, tmp_path, phase):
+    """A slow pan with two 160-px jumps, the first on a skipped B-frame (fixed I P B P B
+    pattern): across the gap it looks like one sudden change, but the skipped frame is a
+    picture of its own (a big packet), so the gap is decided at the full rate, where the
+    two equal jumps are no cut (red-team finding: false cuts)."""
+    bikes = _source_frames(samples["bikes"], 240, 0)
+    bbb = _source_frames(samples["bigbuckbunny"], 130, 0)
+    strip = np.concatenate([bbb[10], bikes[100], bbb[90], bikes[160], bbb[40], bikes[210],
+                            bbb[120]], axis=1)
+    w = SIZE[0]
+    xs = [3 * t for t in range(20)] + [57 + 160, 57 + 320] + [377 + 3 * t for t in range(1, 20)]
+    pan = [np.ascontiguousarray(strip[:, x:x + w]) for x in xs]
+    frames: list[np.ndarray] = []
+    for i, run in enumerate(_long_shots(samples)):
+        frames += run[phase:] if i % 2 == 0 else run
+        if i < 5:
+            frames += pan
+    path = tmp_path / "whip.mp4"
+    _encode(path, frames, params="bframes=1:b-adapt=0")
+    _one_frame_late_at_most(path)
 
 
 def test_motion_after_a_cut_is_not_a_second_cut():
