@@ -303,3 +303,32 @@ def test_exact_sampling_in_mpegts_gets_every_target(short_shots, tmp_path):
         want = [x for x in times if x - first <= t + 1e-6][-1]
         assert len(got.images) == 1, t
         assert np.array_equal(np.asarray(got.images[0]), ref[want]), t
+
+
+def test_a_dissolve_is_placed_by_the_ramp_of_its_progress():
+    """The blend test ends a dissolve early when the next shot moves (its frames drift from
+    the end frame); the progress from the picture before to the picture after rises as a
+    ramp whatever the shots do, and its fit puts start and end back (decoded every other
+    frame, as when non-reference frames are skipped)."""
+    from types import SimpleNamespace
+
+    from videonb.media.detectors import _place_by_progress
+
+    rng = np.random.default_rng(3)
+    fps, n = 24.0, 120
+    a0, b0 = rng.uniform(0, 255, 288), rng.uniform(0, 255, 288)
+    drift_a, drift_b = rng.normal(0, 0.4, 288), rng.normal(0, 0.4, 288)
+    start, end = 40, 70                      # first blended frame, first pure frame of B
+    rows = []
+    for k in range(0, n, 2):                 # every other frame decoded
+        alpha = min(1.0, max(0.0, (k - start + 1) / (end - start + 1)))
+        rows.append((k / fps, (1 - alpha) * (a0 + drift_a * k) + alpha * (b0 + drift_b * k)))
+    times = np.array([t for t, _ in rows])
+    track = SimpleNamespace(times=times, frame_dur=1 / fps,
+                            coarse=np.array([c for _, c in rows], np.float32))
+    si, ei = int(np.searchsorted(times, 46 / fps)), int(np.searchsorted(times, 60 / fps))
+    s, e = _place_by_progress(track, si, ei, [], 0.4)
+    assert abs(s - start / fps) <= 2.5 / fps and abs(e - end / fps) <= 2.5 / fps, (s * fps, e * fps)
+    # Far from other transitions only: a cut 0.1 s before the start keeps it where it was.
+    s2, _ = _place_by_progress(track, si, ei, [(44 / fps - 0.02, 44 / fps + 0.02)], 0.4)
+    assert s2 >= 44 / fps

@@ -868,7 +868,67 @@ class DissolveDetector(Detector):
                                              self.structure + 2.0 * (dip - 0.9)))
         if extent < self.extent or z < need:
             return None
-        return float(times[si]), float(times[ei])
+        return _place_by_progress(track, si, ei, spans + [(c - 0.02, c + 0.02) for c in cuts],
+                                  PROGRESS_REACH)
+
+
+#: How far (s) :func:`_place_by_progress` may move a dissolve's start or end.
+PROGRESS_REACH = 0.4
+
+
+def _place_by_progress(track: FeatureTrack, si: int, ei: int,
+                       spans: list[tuple[float, float]], reach: float) -> tuple[float, float]:
+    """Start and end of the dissolve found as decoded frames ``si``..``ei``, from how far each
+    frame has gone from the picture before it (frame ``si - 1``) to the picture after
+    (``ei``): that progress (the frame's projection on the line between the two, 16×9 block
+    means) is fitted with a clamped linear ramp whose two levels are free, at half-frame
+    steps within ``reach`` of the first placement.  The blend test that found the dissolve
+    ends it early when the next shot moves fast (its own frames drift from frame ``ei``)
+    and starts it late when the last one does; the ramp of the progress does not depend on
+    how well each frame matches the two ends, only on how it moves between them, and its
+    free levels absorb a shot's slow drift before or after.  Returns decoded frame times:
+    the first frame after the ramp's start and the first at its end."""
+    import numpy as np
+
+    times = track.times
+    n = len(times)
+    fd = track.frame_dur
+    s0, e0 = float(times[si]), float(times[ei])
+    lo, hi = _blocked(times, spans, s0 - 2 * reach, e0 + 2 * reach, (s0 + e0) / 2)
+    lo, hi = max(lo, s0 - reach), min(hi, e0 + reach)
+    ks = np.nonzero((times >= lo - 1e-9) & (times <= hi + 1e-9))[0]
+    if len(ks) < 6:
+        return s0, e0
+    C = track.coarse
+    A, B = C[si - 1], C[ei]
+    d = B - A
+    y = ((C[ks] - A) * d).sum(1) / (float((d * d).sum()) + 1e-6)
+    t = times[ks]
+    step = fd / 2
+    S = np.arange(max(lo, s0 - reach), s0 + reach + 1e-9, step)
+    E = np.arange(e0 - reach, min(hi, e0 + reach) + 1e-9, step)
+    if not len(S) or not len(E):
+        return s0, e0
+    span = E[None, :] - S[:, None]
+    g = np.clip((t[None, None, :] - S[:, None, None]) / np.maximum(span, 1e-6)[..., None], 0, 1)
+    u = 1.0 - g
+    suu, suv, svv = (u * u).sum(2), (u * g).sum(2), (g * g).sum(2)
+    suy, svy = (u * y).sum(2), (g * y).sum(2)
+    det = suu * svv - suv * suv
+    ok = (span >= 2 * fd) & (det > 1e-9)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c0 = (svv * suy - suv * svy) / det
+        c1 = (suu * svy - suv * suy) / det
+        sse = float((y * y).sum()) - c0 * suy - c1 * svy
+    ok &= c1 - c0 > 0.5      # a rise from one picture to the other, not a flat fit
+    if not ok.any():
+        return s0, e0
+    a, b = np.unravel_index(int(np.argmin(np.where(ok, sse, np.inf))), sse.shape)
+    ns = float(times[min(n - 1, int(np.searchsorted(times, S[a] + 1e-6)))])
+    ne = float(times[min(n - 1, int(np.searchsorted(times, E[b] - 1e-6)))])
+    if ne - ns < fd:
+        return s0, e0
+    return ns, ne
 
 
 # --------------------------------------------------------------------------------------------
