@@ -372,6 +372,97 @@ def test_interrupting_a_blocking_generate_cancels_the_job(home, monkeypatch):
     assert videonb.jobs()[0].status == "cancelled"
 
 
+def test_interrupt_racing_the_start_of_the_submit_cancels_the_job_at_the_provider(home,
+                                                                                   monkeypatch):
+    """Interrupt pressed before the blocking call heard of its job, while the runner is about
+    to submit it: the submit goes out before the interrupt reaches the loop.  The job must still
+    be cancelled at the provider, not left running (and billing) as a dropped wait."""
+    from videonb.providers import runtime
+    from videonb.providers.ledger import Ledger
+
+    monkeypatch.setenv("RUNWAYML_API_SECRET", KEY)
+    entered, pressed = threading.Event(), threading.Event()
+    interrupted = threading.Event()
+    real_begin_submit, real_run_sync = Ledger.begin_submit, runtime.run_sync
+    caller = threading.current_thread()
+
+    def begin_submit(self, jid):  # the runner's first step, before any update: hold it here
+        entered.set()
+        assert pressed.wait(30)
+        return real_begin_submit(self, jid)
+
+    def run_sync(coro, *, on_tick=None, tick=0.25, on_interrupt=None):
+        def ticking():
+            if entered.is_set() and not interrupted.is_set():
+                interrupted.set()
+                raise KeyboardInterrupt  # what the kernel's Interrupt raises in this thread
+            if on_tick is not None:
+                on_tick()
+        return real_run_sync(coro, on_tick=ticking, tick=0.01, on_interrupt=on_interrupt)
+
+    loop = runtime.loop()
+    real_soon = loop.call_soon_threadsafe
+
+    def call_soon_threadsafe(*args, **kwargs):
+        # Whatever the interrupt hands the loop first is queued behind the runner's held step:
+        # let that step (which starts the submit) go on only once it is.
+        handle = real_soon(*args, **kwargs)
+        if interrupted.is_set() and threading.current_thread() is caller:
+            pressed.set()
+        return handle
+
+    monkeypatch.setattr(Ledger, "begin_submit", begin_submit)
+    monkeypatch.setattr(runtime, "run_sync", run_sync)
+    loop.call_soon_threadsafe = call_soon_threadsafe
+    try:
+        with RunwayEmulator(expected_key=KEY, job_seconds=60) as emu:
+            emu.inject("slow", seconds=0.5, match="POST /v1/text_to_video")
+            with pytest.raises(KeyboardInterrupt):
+                videonb.generate("an interrupted kite", provider="runway", base_url=emu.base_url,
+                                 seconds=5, poll_interval=0.02)
+            assert pressed.is_set()
+            [rec] = videonb.jobs()
+            assert rec.status == "cancelled" and rec.remote_id, rec
+            deletes = emu.requests.filter(method="DELETE")
+            assert len(deletes) == 1 and deletes[0].path.endswith(rec.remote_id)
+            assert videonb.resume(base_url=emu.base_url) == []
+            assert len(emu.requests.filter(method="POST")) == 1
+    finally:
+        del loop.call_soon_threadsafe
+        pressed.set()
+
+
+def test_a_cancel_asked_during_the_submit_survives_its_task_being_dropped(home, monkeypatch):
+    """Cancel asked while the POST is in flight (it waits for the task id), and then the task
+    driving the job is cancelled too (an Interrupt whose cancel outlasted its wait, a dropped
+    wait): the requested cancel is still carried out at the provider, not lost."""
+    import asyncio
+
+    monkeypatch.setenv("RUNWAYML_API_SECRET", KEY)
+    with RunwayEmulator(expected_key=KEY, job_seconds=60) as emu:
+        emu.inject("slow", seconds=0.5, match="POST /v1/text_to_video")
+
+        async def run():
+            submitting = asyncio.Event()
+            job = await videonb.generate_async(
+                "a twice-cancelled kite", provider="runway", base_url=emu.base_url, seconds=5,
+                poll_interval=0.02, wait=False,
+                on_update=lambda rec: rec.status == "submitting" and submitting.set())
+            await asyncio.wait_for(submitting.wait(), 20)
+            # The cancel's first step registers it (then it waits for the submit); the task's
+            # cancellation is queued behind that step (call_soon runs in order).
+            cancelling = asyncio.ensure_future(job.cancel_async())
+            asyncio.get_running_loop().call_soon(job._future.cancel)
+            await asyncio.wait_for(cancelling, 20)
+            return job.id
+
+        job_id = asyncio.run(run())
+        [rec] = videonb.jobs()
+        assert rec.id == job_id and rec.status == "cancelled" and rec.remote_id, rec
+        deletes = emu.requests.filter(method="DELETE")
+        assert len(deletes) == 1 and deletes[0].path.endswith(rec.remote_id)
+
+
 def test_cancel_before_the_job_is_submitted_leaves_nothing_to_resume(home, monkeypatch):
     """Cancel pressed at once: whatever point the job reached, nothing stays 'created' for
     resume() to submit (and bill) later."""
@@ -391,6 +482,47 @@ def test_cancel_before_the_job_is_submitted_leaves_nothing_to_resume(home, monke
         before = len(emu.requests.filter(method="POST"))
         assert videonb.resume(base_url=emu.base_url) == []
         assert len(emu.requests.filter(method="POST")) == before
+
+
+def test_cancel_racing_the_start_of_the_submit_cancels_the_job_at_the_provider(home, monkeypatch):
+    """Cancel pressed before the panel heard of the job (no job id yet), while the runner is
+    about to submit it: the submit goes out before the cancel reaches the loop.  The cancel
+    must still be the user's cancel — the task the provider created is cancelled there and the
+    row says so — not a dropped wait that leaves a billed job running ('submitted')."""
+    from videonb.providers.ledger import Ledger
+
+    monkeypatch.setenv("RUNWAYML_API_SECRET", KEY)
+    entered, pressed = threading.Event(), threading.Event()
+    real_begin_submit = Ledger.begin_submit
+
+    def begin_submit(self, jid):
+        # On the loop thread, in the runner's first step (before any on_update): hold it here
+        # until Cancel was pressed, so the click is decided while the panel knows no job id
+        # and the runner's step that starts the submit runs before anything the click queued.
+        entered.set()
+        assert pressed.wait(30)
+        return real_begin_submit(self, jid)
+
+    monkeypatch.setattr(Ledger, "begin_submit", begin_submit)
+    with RunwayEmulator(expected_key=KEY, job_seconds=60) as emu:
+        emu.inject("slow", seconds=0.5, match="POST /v1/text_to_video")
+        opts = {"runway": {"base_url": emu.base_url, "poll_interval": 0.02}}
+        panel = videonb.GeneratePanel("a racing kite", provider="runway", provider_options=opts)
+        panel.generate()
+        assert entered.wait(30)
+        assert panel._runner.job_id is None  # the interleaving this test is about
+        panel.cancel()
+        pressed.set()
+        wait_for(panel.progress, "value", lambda v: 'data-status="failed"' in v
+                 or 'data-status="cancelled"' in v)
+        assert isinstance(panel.error, videonb.errors.JobCancelledError)
+        [rec] = videonb.jobs()
+        assert rec.status == "cancelled" and rec.remote_id, rec
+        deletes = emu.requests.filter(method="DELETE")
+        assert len(deletes) == 1 and deletes[0].path.endswith(rec.remote_id)
+        assert len(emu.requests.filter(method="POST")) == 1
+        assert videonb.resume(base_url=emu.base_url) == []
+        assert len(emu.requests.filter(method="POST")) == 1
 
 
 def test_cancel_during_the_submit_cancels_the_task_the_provider_created(home, monkeypatch):

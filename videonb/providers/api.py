@@ -198,6 +198,27 @@ async def run_prepared_async(prepared: tuple[Provider, Request], *, refresh: boo
                                  on_update=on_update)
 
 
+async def _interrupt(state: dict[str, Any]) -> None:
+    """Cancel the job of an interrupted blocking call, on the loop thread where it runs.
+
+    ``state["rec"]`` is set by the call's first update, in the very step in which the runner
+    takes the job (``created`` → ``submitting``).  Decided here, between loop steps, the choice
+    cannot go stale: with a record the job is cancelled through the ledger and at the provider
+    (a submit in flight included); without one the runner has not taken the job yet, and
+    cancelling the call's task now stops it before anything is sent (its row, if any, is marked
+    cancelled).  Checked in the interrupted thread instead, the runner could start the submit
+    between the check and the cancellation, which then only dropped the wait: the task kept
+    running, and billing, at the provider."""
+    state["stop"] = True
+    rec = state.get("rec")
+    if rec is not None:
+        await cancel_async(rec.id)
+        return
+    task = state.get("task")
+    if task is not None and not task.done():
+        task.cancel()
+
+
 def _sync(coro_fn: Any, *args: Any, progress: bool = True, **kwargs: Any) -> Any:
     """Run an async API function from sync code, with a foreground progress display."""
     from . import runtime
@@ -235,16 +256,21 @@ def _sync(coro_fn: Any, *args: Any, progress: bool = True, **kwargs: Any) -> Any
                 display.update(state["rec"])  # type: ignore[union-attr]
 
         def interrupted() -> None:
-            # The kernel's Interrupt button: cancel the job itself, not only the wait.
-            if "rec" in state:
-                try:
-                    runtime.submit(cancel_async(state["rec"].id)).result(timeout=30)
-                except Exception:  # noqa: BLE001 - the interrupt must still go through
-                    pass
+            # The kernel's Interrupt button: cancel the job itself, not only the wait (decided
+            # on the loop thread: see _interrupt).
+            try:
+                runtime.submit(_interrupt(state)).result(timeout=30)
+            except Exception:  # noqa: BLE001 - the interrupt must still go through
+                pass
+
+        async def main() -> Any:
+            state["task"] = asyncio.current_task()
+            if state.get("stop"):
+                raise asyncio.CancelledError
+            return await coro_fn(*args, **kwargs)
 
         try:
-            result = runtime.run_sync(coro_fn(*args, **kwargs), on_tick=tick,
-                                      on_interrupt=interrupted)
+            result = runtime.run_sync(main(), on_tick=tick, on_interrupt=interrupted)
         except BaseException as exc:
             display.fail(exc)
             raise

@@ -638,9 +638,17 @@ async def _submit(provider: Provider, request: Request, rec: JobRecord, ledger: 
         raise JobCancelledError(f"{rec.provider} job {rec.id} was cancelled during its submit; "
                                 f"it was cancelled at the provider too.", provider=rec.provider)
     rec = update(status="submitted")
+    # A cancel the user asked for during the submit (job.cancel(), the panel's Cancel, the
+    # Interrupt button) is carried out first, even if this task was also interrupted meanwhile:
+    # only a wait that was merely dropped leaves the job running, resumable.
+    try:
+        await _cancel_if_requested(provider, rec, ledger)
+    except JobCancelledError:
+        if interrupted:
+            raise asyncio.CancelledError from None  # cancelled here and at the provider
+        raise
     if interrupted:
         raise asyncio.CancelledError  # the job stays in the ledger, resumable
-    await _cancel_if_requested(provider, rec, ledger)
     return rec
 
 

@@ -77,36 +77,71 @@ def _analysis_providers() -> list[str]:
             and any("analyze" in s.operations for s in cls.models.values())]
 
 
+class _Run:
+    """The loop-side state of one generation (a fresh one per start: a cancel that arrives late
+    can never hit the next generation).  Read and written on videonb's loop thread only."""
+
+    __slots__ = ("job_id", "task", "cancel_requested")
+
+    def __init__(self) -> None:
+        self.job_id: str | None = None    # set by the runner's first update (status submitting)
+        self.task: Any = None             # the loop-side task, once it runs
+        self.cancel_requested = False
+
+
+async def _cancel_run(run: _Run) -> None:
+    """Carry out a Cancel click on the loop thread, where the job runner runs.
+
+    Deciding here, not in the thread of the click, is what makes it safe: between steps of the
+    loop, either the runner has not taken the job yet (no job id; its row is still ``created``)
+    and cancelling the coroutine stops it before anything is sent, or it has (the id is known)
+    and the job is cancelled through the ledger and at the provider — a submit already in flight
+    included.  Deciding in the click's thread left a window where the click saw no job id, the
+    runner then started the submit, and the cancel that followed only dropped the wait: the task
+    kept running (and billing) at the provider while the panel said "cancelled"."""
+    import asyncio
+
+    from ...providers.api import cancel_async
+
+    run.cancel_requested = True
+    if run.job_id is not None:
+        await cancel_async(run.job_id)
+        return
+    task = run.task
+    if task is not None and not task.done() and task is not asyncio.current_task():
+        task.cancel()
+
+
 class _Runner:
     """Start a generation on the loop thread and report through callbacks run there."""
 
     def __init__(self) -> None:
         self.future: Any = None
-        self.job_id: str | None = None
         self.finished = False
-        self._task: Any = None            # the loop-side task, once it runs
-        self._cancel_requested = False
+        self._run = _Run()
+
+    @property
+    def job_id(self) -> str | None:
+        """The ledger id of the job this generation drives, once the runner has taken it."""
+        return self._run.job_id
 
     def start(self, prepared: Any, *, refresh: bool, on_update: Callable[[Any], None],
               on_done: Callable[[Any, BaseException | None], None]) -> None:
         from ...providers import runtime
         from ...providers.api import run_prepared_async
 
-        self.job_id = None
         self.finished = False
+        run = self._run = _Run()
 
         def update(rec: Any) -> None:
-            self.job_id = rec.id
+            run.job_id = rec.id
             on_update(rec)
-
-        self._task = None
-        self._cancel_requested = False
 
         async def main() -> Any:
             import asyncio
 
-            self._task = asyncio.current_task()
-            if self._cancel_requested:
+            run.task = asyncio.current_task()
+            if run.cancel_requested:
                 raise asyncio.CancelledError
             return await run_prepared_async(prepared, refresh=refresh, on_update=update)
 
@@ -133,21 +168,13 @@ class _Runner:
         fut.add_done_callback(done)
 
     def cancel(self) -> None:
-        """Cancel through the ledger and the provider (the job's own task then stops)."""
+        """Cancel through the ledger and the provider (the job's own task then stops); decided
+        on the loop thread (:func:`_cancel_run`), never from a job id read here."""
         from ...providers import runtime
-        from ...providers.api import cancel_async
 
         if self.future is None or self.finished:
             return
-        if self.job_id is not None:
-            runtime.submit(cancel_async(self.job_id))
-            return
-        # Not handed to the job runner yet: cancel the coroutine on the loop itself, so the
-        # panel hears "cancelled" only once the ledger says so too.
-        self._cancel_requested = True
-        task = self._task
-        if task is not None:
-            runtime.loop().call_soon_threadsafe(task.cancel)
+        runtime.submit(_cancel_run(self._run))
 
     @property
     def running(self) -> bool:
