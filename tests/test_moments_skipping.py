@@ -224,6 +224,31 @@ def test_a_whip_pan_on_a_skipped_frame_is_no_cut(samples, tmp_path, phase):
     _one_frame_late_at_most(path)
 
 
+def test_a_two_frame_shot_keeps_both_cuts_when_one_is_sure_and_one_doubtful(samples, tmp_path):
+    """A 2-frame shot that is half the next shot: the cut into it is sure at the decoded rate,
+    the cut out of it doubtful.  Kept one frame late, the sure cut would come within a shot
+    of the other one's exact time and one of the two would be dropped (red-team finding), so
+    it is decoded again too: the cuts a full decode gives."""
+    shorts = _source_frames(samples["carphone_pristine"], 20, 0)
+    frames: list[np.ndarray] = []
+    used = 0
+    for i, run in enumerate(_long_shots(samples)):
+        run = list(run[i % 4:])
+        if frames:
+            frames += [(0.5 * run[j].astype(np.float32) + 0.5 * shorts[used + j]).astype(np.uint8)
+                       for j in range(2)]
+            used += 2
+            run = run[2:]
+        frames += run
+    path = tmp_path / "close.mp4"
+    _encode(path, frames)
+    fast = videonb.detect(path, CutDetector())
+    full = videonb.detect(path, CutDetector(), skip_nonref=False)
+    assert fast.stats["skip_nonref"] is True
+    assert len(fast.cuts) == len(full.cuts) >= 8, (fast.cuts, full.cuts)
+    assert all(0 <= a - b <= 1 / FPS + 1e-6 for a, b in zip(fast.cuts, full.cuts))
+
+
 def test_motion_after_a_cut_is_not_a_second_cut():
     # Full-rate changes around a gap (ta, tb]: a cut, then a fast-moving new shot.
     scores = [(0.0, 1.0), (0.1, 2.0), (0.2, 80.0), (0.3, 30.0), (0.4, 28.0), (0.5, 25.0)]

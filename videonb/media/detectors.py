@@ -95,8 +95,8 @@ class CutDetector(Detector):
     shot).
 
     When the decoder skipped non-reference frames, a cut next to ONE skipped frame that
-    passes every test, with no other candidate near and a skipped packet of ordinary size,
-    is reported at the first decoded frame of the new shot: at most one frame late
+    passes every test, with a skipped packet of ordinary size and no other cut within a
+    shot of it, is reported at the first decoded frame of the new shot: at most one frame late
     (constant-frame-rate files; in a VFR file every gap is refined).  Doubtful changes and longer gaps are decoded again at the full frame rate;
     ``exact=True`` decodes every gap again (frame-exact times, slower on videos with many
     cuts), as does ``detect(..., skip_nonref=False)``.
@@ -284,30 +284,23 @@ def refine_cuts(track: FeatureTrack, idx: list[int], path: Any, *, threshold: fl
 
     Candidates in ``strict`` (doubtful at the decoded rate) must also be ``ratio`` times the
     window's typical change; a candidate whose refined gap has no cut gets an empty list.
-    With ``one_skipped``, a candidate that :func:`_clear_single_skips` finds (one small
-    skipped frame, no other candidate near) keeps its decoded time (at most a frame late).
-    Returns
-    ``[(time, score), ...]`` per candidate, in time order.  Many gaps
-    are split among threads, each with a single-threaded decoder going forward through its
-    share."""
+    With ``one_skipped``, a candidate that :func:`_clear_single_skips` finds (one skipped
+    frame of ordinary size) keeps its decoded time (at most a frame late), unless that
+    time is within a shot of another cut: then it is refined too.  Returns
+    ``[(time, score), ...]`` per candidate, in time order.  Many gaps are split among
+    threads, each with a single-threaded decoder going forward through its share."""
     import os
 
     info = track.info
     fd = track.frame_dur
     result = [[] if i in strict else [(float(track.times[i]), float(track.cut_score[i]))]
               for i in idx]
-    quick = _clear_single_skips(track, idx, strict, min_shot + 3 * fd) if one_skipped else set()
-    todo = [(k, float(track.times[i - 1]), float(track.times[i]), i in strict)
+    times = track.times
+    quick = _clear_single_skips(track, idx, strict) if one_skipped else set()
+    todo = [(k, float(times[i - 1]), float(times[i]), i in strict)
             for k, i in enumerate(idx)
-            if i > 0 and (i in strict or (k not in quick and track.times[i] - track.times[i - 1]
+            if i > 0 and (i in strict or (k not in quick and times[i] - times[i - 1]
                                           > GAP_FRAMES * fd))]
-    if not todo:
-        return result
-    if workers is None:
-        workers = min(4, os.cpu_count() or 1) if len(todo) >= PARALLEL_REFINE_MIN else 1
-    workers = max(1, min(workers, len(todo)))
-    share = [todo[len(todo) * w // workers: len(todo) * (w + 1) // workers]
-             for w in range(workers)]
 
     # Repeated frames near a candidate even at the decoded rate: its refinement will need the
     # wide window (see _refine_part), so it starts with it rather than decoding twice.
@@ -319,34 +312,49 @@ def refine_cuts(track: FeatureTrack, idx: list[int], path: Any, *, threshold: fl
         return _refine_part(path, info, fd, part, threshold, min_shot, neighbour_ratio, ratio,
                             repeats)
 
-    if workers == 1:
-        done = run(todo)
-    else:
-        from concurrent.futures import ThreadPoolExecutor
+    def refine(todo: list[tuple[int, float, float, bool]]) -> None:
+        if not todo:
+            return
+        n = workers if workers is not None else (
+            min(4, os.cpu_count() or 1) if len(todo) >= PARALLEL_REFINE_MIN else 1)
+        n = max(1, min(n, len(todo)))
+        if n == 1:
+            done = run(todo)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(workers, thread_name_prefix="videonb-refine") as pool:
-            done = [x for got in pool.map(run, share) for x in got]
-    for k, tb, cuts in sorted(done):
-        if cuts is None:
-            # No frame of the gap could be decoded again: a sure candidate keeps its decoded
-            # time (at most the gap late), a doubtful one is dropped.
-            track.refine_failed += 1
-            if idx[k] in strict:
-                result[k] = []
-            continue
-        result[k] = cuts
-        track.refine_log.append((tb, cuts[-1][0] if cuts else tb))
+            share = [todo[len(todo) * w // n: len(todo) * (w + 1) // n] for w in range(n)]
+            with ThreadPoolExecutor(n, thread_name_prefix="videonb-refine") as pool:
+                done = [x for got in pool.map(run, share) for x in got]
+        for k, tb, cuts in sorted(done):
+            if cuts is None:
+                # No frame of the gap could be decoded again: a sure candidate keeps its
+                # decoded time (at most the gap late), a doubtful one is dropped.
+                track.refine_failed += 1
+                if idx[k] in strict:
+                    result[k] = []
+                continue
+            result[k] = cuts
+            track.refine_log.append((tb, cuts[-1][0] if cuts else tb))
+
+    refine(todo)
+    # A cut kept at its decoded time (up to a frame late) that comes closer than a shot to
+    # another cut would make the caller drop one of the two (a two-frame shot's cuts): those
+    # are decoded again too, and the pair is then judged as a full decode would judge it.
+    if quick:
+        found = [(t, j) for j, cuts in enumerate(result) for t, _ in cuts]
+        again = sorted(k for k in quick if any(
+            j != k and abs(t - result[k][0][0]) < min_shot + fd + 1e-9 for t, j in found))
+        refine([(k, float(times[idx[k] - 1]), float(times[idx[k]]), False) for k in again])
     return result
 
 
-def _clear_single_skips(track: FeatureTrack, idx: list[int], strict: set[int],
-                        near: float) -> set[int]:
+def _clear_single_skips(track: FeatureTrack, idx: list[int], strict: set[int]) -> set[int]:
     """Positions in ``idx`` of the sure candidates (not in ``strict``) whose gap to the
     previous decoded frame hides exactly ONE frame (counted from the packets the pass read,
-    so a frame rate or a frozen frame cannot mislead), whose packet is no more than
-    :data:`SKIP_SIZE` times the typical skipped packet, and with no other candidate within
-    ``near`` seconds (a short shot's two cuts are refined together, so neither is lost to
-    the other's frame of doubt).  The cut is at that frame or at the next decoded one."""
+    so a frame rate or a frozen frame cannot mislead) and whose packet is no more than
+    :data:`SKIP_SIZE` times the typical skipped packet.  The cut is at that frame or at the
+    next decoded one."""
     import numpy as np
 
     pk = track.packets
@@ -359,7 +367,6 @@ def _clear_single_skips(track: FeatureTrack, idx: list[int], strict: set[int],
     if decoded.all() or int(decoded.sum()) < 0.99 * len(times):
         return set()
     typical = float(np.median(pk[~decoded, 1]))
-    at = np.asarray([times[i] for i in idx], float)
     out: set[int] = set()
     for k, i in enumerate(idx):
         if i <= 0 or i in strict:
@@ -367,8 +374,6 @@ def _clear_single_skips(track: FeatureTrack, idx: list[int], strict: set[int],
         j0 = int(np.searchsorted(t, times[i - 1], "right"))
         j1 = int(np.searchsorted(t, times[i], "left"))
         if j1 - j0 != 1 or pk[j0, 1] > SKIP_SIZE * typical:
-            continue
-        if int(np.count_nonzero(np.abs(at - times[i]) <= near)) > 1:
             continue
         out.add(k)
     return out
