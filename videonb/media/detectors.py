@@ -879,6 +879,11 @@ class DissolveDetector(Detector):
 
 #: How far (s) :func:`_place_by_progress` may move a dissolve's start or end.
 PROGRESS_REACH = 0.4
+#: It moves them only if its ramp leaves less than this share of the squared error the
+#: first placement leaves.
+PROGRESS_GAIN = 0.3
+#: Frames of the window it fits at most (evenly spread; high-frame-rate video).
+PROGRESS_POINTS = 200
 
 
 def _place_by_progress(track: FeatureTrack, si: int, ei: int,
@@ -886,8 +891,9 @@ def _place_by_progress(track: FeatureTrack, si: int, ei: int,
     """Start and end of the dissolve found as decoded frames ``si``..``ei``, from how far each
     frame has gone from the picture before it (frame ``si - 1``) to the picture after
     (``ei``): that progress (the frame's projection on the line between the two, 16×9 block
-    means) is fitted with a clamped linear ramp whose two levels are free, at half-frame
-    steps within ``reach`` of the first placement.  The blend test that found the dissolve
+    means) is fitted with a clamped linear ramp whose two levels are free, at steps of half
+    a frame (at most ~40 each way) within ``reach`` of the first placement, which is kept
+    unless the best ramp leaves under :data:`PROGRESS_GAIN` of its squared error.  The blend test that found the dissolve
     ends it early when the next shot moves fast (its own frames drift from frame ``ei``)
     and starts it late when the last one does; the ramp of the progress does not depend on
     how well each frame matches the two ends, only on how it moves between them, and its
@@ -904,31 +910,46 @@ def _place_by_progress(track: FeatureTrack, si: int, ei: int,
     ks = np.nonzero((times >= lo - 1e-9) & (times <= hi + 1e-9))[0]
     if len(ks) < 6:
         return s0, e0
+    if len(ks) > PROGRESS_POINTS:   # high frame rates: a ramp needs no more points than this
+        ks = ks[np.linspace(0, len(ks) - 1, PROGRESS_POINTS).round().astype(int)]
     C = track.coarse
     A, B = C[si - 1], C[ei]
     d = B - A
     y = ((C[ks] - A) * d).sum(1) / (float((d * d).sum()) + 1e-6)
     t = times[ks]
-    step = fd / 2
+    step = max(fd / 2, reach / 20)   # at most ~40 starts and ~40 ends
+
+    def fit(S: "np.ndarray", E: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
+        """SSE of the best two-level ramp for every (start, end) pair, and which are valid."""
+        span = E[None, :] - S[:, None]
+        g = np.clip((t[None, None, :] - S[:, None, None]) / np.maximum(span, 1e-6)[..., None],
+                    0, 1)
+        u = 1.0 - g
+        suu, suv, svv = (u * u).sum(2), (u * g).sum(2), (g * g).sum(2)
+        suy, svy = (u * y).sum(2), (g * y).sum(2)
+        det = suu * svv - suv * suv
+        ok = (span >= 2 * fd) & (det > 1e-9)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            c0 = (svv * suy - suv * svy) / det
+            c1 = (suu * svy - suv * suy) / det
+            sse = float((y * y).sum()) - c0 * suy - c1 * svy
+        ok &= c1 - c0 > 0.5      # a rise from one picture to the other, not a flat fit
+        return np.where(ok, sse, np.inf), ok
+
     S = np.arange(max(lo, s0 - reach), s0 + reach + 1e-9, step)
     E = np.arange(e0 - reach, min(hi, e0 + reach) + 1e-9, step)
     if not len(S) or not len(E):
         return s0, e0
-    span = E[None, :] - S[:, None]
-    g = np.clip((t[None, None, :] - S[:, None, None]) / np.maximum(span, 1e-6)[..., None], 0, 1)
-    u = 1.0 - g
-    suu, suv, svv = (u * u).sum(2), (u * g).sum(2), (g * g).sum(2)
-    suy, svy = (u * y).sum(2), (g * y).sum(2)
-    det = suu * svv - suv * suv
-    ok = (span >= 2 * fd) & (det > 1e-9)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        c0 = (svv * suy - suv * svy) / det
-        c1 = (suu * svy - suv * suy) / det
-        sse = float((y * y).sum()) - c0 * suy - c1 * svy
-    ok &= c1 - c0 > 0.5      # a rise from one picture to the other, not a flat fit
+    sse, ok = fit(S, E)
     if not ok.any():
         return s0, e0
-    a, b = np.unravel_index(int(np.argmin(np.where(ok, sse, np.inf))), sse.shape)
+    a, b = np.unravel_index(int(np.argmin(sse)), sse.shape)
+    # The first placement as a ramp (from the last frame of the first picture to the first
+    # of the second): moved only if the progress says clearly otherwise, so a clean blend
+    # keeps the frames the blend test found.
+    here, _ = fit(np.array([float(times[si - 1])]), np.array([e0]))
+    if not float(sse[a, b]) < PROGRESS_GAIN * float(here[0, 0]):
+        return s0, e0
     ns = float(times[min(n - 1, int(np.searchsorted(times, S[a] + 1e-6)))])
     ne = float(times[min(n - 1, int(np.searchsorted(times, E[b] - 1e-6)))])
     if ne - ns < fd:
