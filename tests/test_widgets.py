@@ -542,3 +542,35 @@ def test_cancel_during_the_submit_cancels_the_task_the_provider_created(home, mo
         assert rec.status == "cancelled" and rec.remote_id
         deletes = emu.requests.filter(method="DELETE")
         assert len(deletes) == 1 and deletes[0].path.endswith(rec.remote_id)
+
+
+def test_interrupt_without_the_progress_display_cancels_the_job_too(home, monkeypatch):
+    """generate(progress=False) interrupted while its job runs: the job is cancelled at the
+    provider as with the display, not left queued there (red-team finding: only the wait was
+    dropped, and the job went on, billed)."""
+    from videonb.providers import runtime
+
+    monkeypatch.setenv("RUNWAYML_API_SECRET", KEY)
+    real_run_sync = runtime.run_sync
+    seen: list[str] = []
+
+    def run_sync(coro, *, on_tick=None, tick=0.25, on_interrupt=None):
+        def ticking():
+            if on_tick is not None:
+                on_tick()
+            recs = videonb.jobs()
+            if recs and recs[0].status in ("submitted", "queued", "running"):
+                seen.append(recs[0].status)
+                raise KeyboardInterrupt  # what the kernel's Interrupt raises in this thread
+        return real_run_sync(coro, on_tick=ticking, tick=0.02, on_interrupt=on_interrupt)
+
+    monkeypatch.setattr(runtime, "run_sync", run_sync)
+    with RunwayEmulator(expected_key=KEY, job_seconds=60) as emu:
+        with pytest.raises(KeyboardInterrupt):
+            videonb.generate("a quiet kite", provider="runway", base_url=emu.base_url,
+                             seconds=5, poll_interval=0.02, progress=False)
+        assert seen
+        [rec] = videonb.jobs()
+        assert rec.status == "cancelled" and rec.remote_id, rec
+        assert len(emu.requests.filter(method="DELETE")) == 1
+        assert len(emu.requests.filter(method="POST")) == 1

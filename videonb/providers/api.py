@@ -239,21 +239,24 @@ def _sync(coro_fn: Any, *args: Any, progress: bool = True, **kwargs: Any) -> Any
         if prepared[0].needs_key:
             prepared[0].key()
         kwargs["prepared"] = prepared
-    if progress and wait:
-        from ..display.progress import ProgressDisplay
+    if wait and (progress or coro_fn is _generate_async):
+        # A generation always takes the kernel's Interrupt as a cancel of the job, with or
+        # without the progress display (without, the job went on running at the provider).
+        if progress:
+            from ..display.progress import ProgressDisplay
 
-        display = ProgressDisplay()
-        if prepared is not None and (
-                kwargs.get("refresh")
-                or _ledger_for(prepared[0]).cached(
-                    prepared[1].cache_key(prepared[0].endpoint)) is None):
-            display.estimate(*prepared, emulated=emulation.emulated(prepared[0].endpoint))
+            display = ProgressDisplay()
+            if prepared is not None and (
+                    kwargs.get("refresh")
+                    or _ledger_for(prepared[0]).cached(
+                        prepared[1].cache_key(prepared[0].endpoint)) is None):
+                display.estimate(*prepared, emulated=emulation.emulated(prepared[0].endpoint))
         state: dict[str, Any] = {}
         kwargs["on_update"] = lambda rec: state.__setitem__("rec", rec)  # called on the loop thread
 
         def tick() -> None:
-            if "rec" in state:
-                display.update(state["rec"])  # type: ignore[union-attr]
+            if display is not None and "rec" in state:
+                display.update(state["rec"])
 
         def interrupted() -> None:
             # The kernel's Interrupt button: cancel the job itself, not only the wait (decided
@@ -272,9 +275,11 @@ def _sync(coro_fn: Any, *args: Any, progress: bool = True, **kwargs: Any) -> Any
         try:
             result = runtime.run_sync(main(), on_tick=tick, on_interrupt=interrupted)
         except BaseException as exc:
-            display.fail(exc)
+            if display is not None:
+                display.fail(exc)
             raise
-        display.close(result)
+        if display is not None:
+            display.close(result)
         return result
     if not wait:
         # Start the job on the private loop; hand back a Job whose future lives there.
