@@ -97,7 +97,9 @@ class CutDetector(Detector):
     When the decoder skipped non-reference frames, a cut next to ONE skipped frame that
     passes every test, with a skipped packet of ordinary size and no other cut within a
     shot of it, is reported at the first decoded frame of the new shot: at most one frame late
-    (constant-frame-rate files; in a VFR file every gap is refined).  Doubtful changes and longer gaps are decoded again at the full frame rate;
+    (constant-frame-rate files; in a VFR file every gap is refined).  A blend one or two
+    frames long whose middle frame was skipped is reported there as a cut, where a full
+    decode, seeing two half-size changes, reports nothing.  Doubtful changes and longer gaps are decoded again at the full frame rate;
     ``exact=True`` decodes every gap again (frame-exact times, slower on videos with many
     cuts), as does ``detect(..., skip_nonref=False)``.
     """
