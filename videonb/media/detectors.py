@@ -96,12 +96,13 @@ class CutDetector(Detector):
 
     When the decoder skipped non-reference frames, a cut next to ONE skipped frame that
     passes every test, with a skipped packet of ordinary size and no other cut within a
-    shot of it, is reported at the first decoded frame of the new shot: at most one frame late
-    (constant-frame-rate files; in a VFR file every gap is refined).  A blend one or two
-    frames long whose middle frame was skipped is reported there as a cut, where a full
-    decode, seeing two half-size changes, reports nothing.  Doubtful changes and longer gaps are decoded again at the full frame rate;
-    ``exact=True`` decodes every gap again (frame-exact times, slower on videos with many
-    cuts), as does ``detect(..., skip_nonref=False)``.
+    shot of it, is reported at the first decoded frame of the new shot: at most one frame
+    late (constant-frame-rate files; in a VFR file every gap is refined).  A blend one or
+    two frames long whose middle frame was skipped is reported there as a cut, where a full
+    decode, seeing two half-size changes, reports nothing.  Doubtful changes and longer
+    gaps are decoded again at the full frame rate; ``exact=True`` decodes every gap again
+    (frame-exact times, slower on videos with many cuts), as does
+    ``detect(..., skip_nonref=False)``.
     """
 
     kind = "cut"
@@ -895,11 +896,11 @@ def _place_by_progress(track: FeatureTrack, si: int, ei: int,
     (``ei``): that progress (the frame's projection on the line between the two, 16×9 block
     means) is fitted with a clamped linear ramp whose two levels are free, at steps of half
     a frame (at most ~40 each way) within ``reach`` of the first placement, which is kept
-    unless the best ramp leaves under :data:`PROGRESS_GAIN` of its squared error.  The blend test that found the dissolve
-    ends it early when the next shot moves fast (its own frames drift from frame ``ei``)
-    and starts it late when the last one does; the ramp of the progress does not depend on
-    how well each frame matches the two ends, only on how it moves between them, and its
-    free levels absorb a shot's slow drift before or after.  Returns decoded frame times:
+    unless the best ramp leaves under :data:`PROGRESS_GAIN` of its squared error.  The
+    blend test that found the dissolve ends it early when the next shot moves fast (its own
+    frames drift from frame ``ei``) and starts it late when the last one does; the ramp of
+    the progress does not depend on how well each frame matches the two ends, only on how
+    it moves between them, and its free levels absorb a shot's slow drift before or after.  Returns decoded frame times:
     the first frame after the ramp's start and the first at its end."""
     import numpy as np
 
