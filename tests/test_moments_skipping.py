@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import videonb
-from videonb.media.detectors import CutDetector, _cuts_in_gap
+from videonb.media.detectors import CutDetector
+from videonb.media.refine import _cuts_in_gap
 from videonb.media.moments import NONREF_MIN_FRAMES
 
 FPS = 30
