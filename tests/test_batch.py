@@ -496,3 +496,23 @@ def test_the_reservation_follows_the_options_that_drive_the_tokens():
     assert B._estimate_one("openai", "gpt-4.1-mini", 60.0, high) > 5 * base
     whole = get_provider("openai", video_input="video")
     assert B._estimate_one("openai", "gpt-4.1-mini", 60.0, whole) is None   # refused under a budget
+
+
+def test_stopping_a_pool_whose_worker_died_mid_result_ends_its_manager_thread():
+    """A worker ended while it sent a result leaves half a message in the result pipe: the
+    pool's manager thread then waits for the rest for ever, and the interpreter's exit waits
+    for that thread (a test run hung after its summary).  Stopping the pool must end it."""
+    import concurrent.futures as cf
+    import multiprocessing as mp
+    import os
+    import struct
+
+    from videonb.providers import batch
+
+    pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
+    assert pool.submit(abs, -3).result(timeout=60) == 3
+    thread = pool._executor_manager_thread
+    # What a worker killed in the middle of its send leaves: a header and part of the body.
+    os.write(pool._result_queue._writer.fileno(), struct.pack("!i", 1 << 20) + b"x" * 16)
+    batch._stop_pool(pool)
+    assert not thread.is_alive()

@@ -696,6 +696,8 @@ def _stop_pool(pool: Any) -> None:
     """Cancel queued tasks and end the running workers now (an interrupt must not wait for
     the videos in progress)."""
     procs = list(getattr(pool, "_processes", {}).values())  # no public way on Python < 3.14
+    thread = getattr(pool, "_executor_manager_thread", None)       # (shutdown drops these)
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for p in procs:
         try:
@@ -707,6 +709,19 @@ def _stop_pool(pool: Any) -> None:
             p.join(timeout=10)
         except Exception:  # noqa: BLE001
             pass
+    # A worker ended in the middle of sending its result leaves the pool's manager thread
+    # waiting for the rest of that message for ever, and the interpreter's exit waits for
+    # that thread (a test run that printed its summary and never ended).  Once the workers
+    # are gone, closing this process's end of the result pipe turns the wait into an end of
+    # file, which the manager treats as a broken pool and stops.
+    if thread is not None:
+        thread.join(timeout=5)
+        if thread.is_alive() and writer is not None:
+            try:
+                writer.close()
+            except Exception:  # noqa: BLE001 - private API; best effort
+                pass
+            thread.join(timeout=5)
 
 
 def _run_dask(run: _Run, client: Any) -> None:
