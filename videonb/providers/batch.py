@@ -709,11 +709,9 @@ def _stop_pool(pool: Any) -> None:
             p.join(timeout=10)
         except Exception:  # noqa: BLE001
             pass
-    # A worker ended in the middle of sending its result leaves the pool's manager thread
-    # waiting for the rest of that message for ever, and the interpreter's exit waits for
-    # that thread (a test run that printed its summary and never ended).  Once the workers
-    # are gone, closing this process's end of the result pipe turns the wait into an end of
-    # file, which the manager treats as a broken pool and stops.
+    # A worker ended mid-send leaves the manager thread waiting for ever for the rest of its
+    # message (and the interpreter's exit waits for that thread): closing our end of the
+    # result pipe once the workers are gone turns the wait into an end of file.
     if thread is not None:
         thread.join(timeout=5)
         if thread.is_alive() and writer is not None:
